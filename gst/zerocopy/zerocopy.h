@@ -1,0 +1,13 @@
+/* GStreamer zero-copy library: umbrella header
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_ZEROCOPY_H__
+#define __GST_ZEROCOPY_H__
+
+#include <gst/zerocopy/zerocopy-prelude.h>
+#include <gst/zerocopy/gstzccpuaccess.h>
+#include <gst/zerocopy/gstzcdmabufallocator.h>
+#include <gst/zerocopy/gstzcfence.h>
+
+#endif /* __GST_ZEROCOPY_H__ */

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Runs one command inside a QEMU VM with a real Linux kernel (vivid, vgem, virtio-gpu) over the host's root.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Usage: tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
+#
+# Options:
+#   --timeout SECONDS    hard limit for the whole VM run (default 600); the
+#                        command itself gets a guest-side limit a little
+#                        shorter, so its own timeout shows up first
+#   --share DIR          writable directory, mounted at the same absolute
+#                        path in the guest (default: a new /tmp/zc-vm.*);
+#                        results come back here
+#   --env-file FILE      NAME=value lines (value = rest of the line, taken
+#                        literally; blank lines and # comments skipped)
+#                        for the command's environment
+#   --env NAME=VALUE     one more variable (repeatable, after --env-file)
+#   --modparam MOD:PARAMS  parameters for a guest module, e.g.
+#                        'vivid:n_devs=1 node_types=0x1' (repeatable)
+#   --monitor PATH       where to put the QEMU monitor's unix socket
+#                        (default /tmp/zc-vm-mon.*/monitor.sock)
+#   --keep-log FILE      also copy the serial console log to FILE
+#   --console            stream the serial console to stderr while running
+#
+# The command runs as root in the guest, chrooted into the host's root
+# (read-only, so host programs and build trees run unchanged), in the
+# directory run.sh was started from, with stdin from /dev/null and only
+# this environment: PATH (the caller's), HOME=/tmp, LANG=C.UTF-8, ZC_VM=1,
+# ZC_VM_SHARE=<share>, then --env-file and --env. /tmp in the guest shows
+# the host's /tmp but writes stay in guest memory; /run and /dev/shm are
+# empty tmpfs. Only the share is written back to the host.
+#
+# In the share afterwards:
+#   guest-output.log  the command's stdout+stderr (also on the console)
+#   guest-status      its exit status
+#   serial.log        the whole serial console (kernel and init messages)
+#   dmesg.log         the guest kernel log
+#
+# Exit status: the command's; 124 if the VM hit --timeout; 1 if the guest
+# died before reporting a status (the serial log is printed then).
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+prog=run.sh
+
+usage() {
+	sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+	exit 2
+}
+say() { printf '%s: %s\n' "$prog" "$*" >&2; }
+die() {
+	say "error: $*"
+	exit 2
+}
+
+# Quotes one word for POSIX sh (init and the guest script are not bash).
+shq() {
+	local s=${1//\'/\'\\\'\'}
+	printf "'%s'" "$s"
+}
+
+timeout_s=600
+share=
+env_file=
+extra_env=()
+modparams=()
+monitor=
+keep_log=
+console=0
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--share) share=${2:?}; shift 2 ;;
+	--env-file) env_file=${2:?}; shift 2 ;;
+	--env) extra_env+=("${2:?}"); shift 2 ;;
+	--modparam) modparams+=("${2:?}"); shift 2 ;;
+	--monitor) monitor=${2:?}; shift 2 ;;
+	--keep-log) keep_log=${2:?}; shift 2 ;;
+	--console) console=1; shift ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) say "unknown option: $1"; usage ;;
+	esac
+done
+[[ $# -gt 0 ]] || usage
+[[ $timeout_s =~ ^[0-9]+$ && $timeout_s -ge 10 ]] || die "--timeout wants whole seconds >= 10"
+
+# The guest's limit leaves room for booting and for reporting back.
+margin=$((timeout_s / 5))
+((margin < 30)) && margin=30
+((margin > timeout_s / 2)) && margin=$((timeout_s / 2))
+guest_timeout=$((timeout_s - margin))
+
+command -v qemu-system-x86_64 >/dev/null || {
+	say "installing qemu-system-x86"
+	install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86)
+	sudo=()
+	[[ $EUID -eq 0 ]] || sudo=(sudo)
+	"${sudo[@]}" "${install[@]}" >/dev/null ||
+		{ "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" "${install[@]}" >/dev/null; }
+}
+
+image=$("$here/prepare.sh" | tail -n 1)
+[[ -s $image/vmlinuz && -s $image/initrd.img ]] || die "prepare.sh gave no image"
+
+# The share must be given by its physical path: the guest mounts it at that
+# path, and a symlink in it would point into the initramfs while mounting.
+if [[ -z $share ]]; then
+	share=$(mktemp -d /tmp/zc-vm.XXXXXX)
+else
+	mkdir -p "$share"
+fi
+share=$(cd "$share" && pwd -P)
+[[ $share != / ]] || die "the share cannot be /"
+case $share in
+/proc | /proc/* | /sys | /sys/* | /dev | /dev/*) die "the share cannot be under /proc, /sys or /dev" ;;
+esac
+cwd=$(pwd -P)
+case $cwd in
+/run | /run/* | /dev/shm | /dev/shm/*) say "warning: $cwd is a fresh tmpfs in the guest" ;;
+esac
+
+# Results of an earlier run in the same share must not be mistaken for ours.
+rm -rf "$share/.zc-vm" "$share/guest-status" "$share/guest-output.log" \
+	"$share/serial.log" "$share/dmesg.log"
+mkdir "$share/.zc-vm"
+
+# The environment, as env(1) arguments: later settings override earlier.
+envs=("PATH=$PATH" "HOME=/tmp" "LANG=C.UTF-8" "ZC_VM=1" "ZC_VM_SHARE=$share")
+if [[ -n $env_file ]]; then
+	[[ -r $env_file ]] || die "cannot read $env_file"
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		[[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "$env_file: not NAME=value: $line"
+		envs+=("$line")
+	done <"$env_file"
+fi
+for e in "${extra_env[@]}"; do
+	[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE: $e"
+	envs+=("$e")
+done
+
+# Configuration read by the guest's /init (POSIX sh assignments).
+{
+	printf 'ZC_SHARE=%s\n' "$(shq "$share")"
+	for mp in "${modparams[@]}"; do
+		[[ $mp =~ ^([A-Za-z0-9_-]+):(.*)$ ]] || die "--modparam wants MODULE:PARAMS: $mp"
+		name=${BASH_REMATCH[1]//-/_}
+		printf 'ZC_MODPARAMS_%s=%s\n' "$name" "$(shq "${BASH_REMATCH[2]}")"
+	done
+} >"$share/.zc-vm/config"
+
+# The script the guest runs inside the chroot. Every word is quoted here, so
+# any command line survives; the kernel command line carries none of it.
+{
+	echo '#!/bin/sh'
+	echo '# Generated by tests/vm/run.sh: runs the command inside the test-bed VM.'
+	echo 'PATH=/usr/sbin:/usr/bin:/sbin:/bin'
+	printf 'share=%s\n' "$(shq "$share")"
+	echo '{'
+	printf '\tif cd %s; then\n' "$(shq "$cwd")"
+	printf '\t\ttimeout -k 10 %s env -i' "$guest_timeout"
+	for e in "${envs[@]}"; do printf ' %s' "$(shq "$e")"; done
+	for a in "$@"; do printf ' %s' "$(shq "$a")"; done
+	printf ' </dev/null\n'
+	echo '		rc=$?'
+	printf '\t\t[ "$rc" -ne 124 ] || echo "zc-vm: the command timed out (%s s in the guest)"\n' "$guest_timeout"
+	echo '	else'
+	echo '		rc=125'
+	echo '	fi'
+	echo '	echo "$rc" >"$share/.zc-vm/status"'
+	echo '} 2>&1 | tee "$share/guest-output.log"'
+} >"$share/.zc-vm/command.sh"
+
+# The monitor socket goes to a short path: unix socket paths are limited to
+# 108 bytes, and a share path can be long.
+mon_dir=
+if [[ -z $monitor ]]; then
+	mon_dir=$(mktemp -d /tmp/zc-vm-mon.XXXXXX)
+	monitor=$mon_dir/monitor.sock
+fi
+((${#monitor} < 108)) || die "monitor socket path too long: $monitor"
+cleanup() {
+	[[ -z $mon_dir ]] || rm -rf "$mon_dir"
+}
+trap cleanup EXIT
+
+serial=$share/serial.log
+# QEMU reads commas in option values as separators unless doubled.
+qemu=(
+	qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2
+	-nographic -no-reboot -vga none -device virtio-gpu-pci -display none
+	-kernel "$image/vmlinuz" -initrd "$image/initrd.img"
+	# panic=-1: a dead guest reboots at once, and -no-reboot turns that into
+	# QEMU exiting, instead of waiting out the timeout.
+	-append "console=ttyS0 quiet loglevel=4 panic=-1"
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=${share//,/,,},mount_tag=zcshare,security_model=none,multidevs=remap"
+	-monitor "unix:${monitor//,/,,},server,nowait"
+)
+
+say "kernel $(basename "$image"), timeout ${timeout_s} s (command ${guest_timeout} s)"
+say "share $share"
+say "QEMU monitor: $monitor"
+start=$SECONDS
+qemu_rc=0
+if ((console)); then
+	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | tee "$serial" >&2 || qemu_rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$serial" 2>&1 || qemu_rc=$?
+fi
+elapsed=$((SECONDS - start))
+[[ -z $keep_log ]] || cp "$serial" "$keep_log"
+
+status=
+[[ -f $share/guest-status ]] && status=$(<"$share/guest-status")
+if ((!console)) && [[ -f $share/guest-output.log ]]; then
+	cat "$share/guest-output.log"
+fi
+if [[ $status =~ ^[0-9]+$ ]]; then
+	say "guest command exited with status $status (VM ran ${elapsed} s)"
+	exit "$status"
+fi
+
+if ((!console)); then
+	say "---- serial console ----"
+	cat "$serial" >&2
+	say "---- end of serial console ----"
+fi
+if ((qemu_rc == 124 || qemu_rc == 137)); then
+	say "error: the VM did not finish within ${timeout_s} s (no guest status)"
+	exit 124
+fi
+say "error: the guest ended without a status (QEMU exit status $qemu_rc, ${elapsed} s)"
+exit 1
