@@ -46,6 +46,25 @@ has_kms (gint fd)
   return ret;
 }
 
+static gboolean
+can_create_dumb (gint fd)
+{
+  struct drm_mode_create_dumb create;
+  struct drm_mode_destroy_dumb destroy;
+
+  memset (&create, 0, sizeof (create));
+  create.bpp = DUMB_BPP;
+  create.width = DUMB_WIDTH;
+  create.height = 1;
+  if (drmIoctl (fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0)
+    return FALSE;
+
+  memset (&destroy, 0, sizeof (destroy));
+  destroy.handle = create.handle;
+  drmIoctl (fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+  return TRUE;
+}
+
 /* Opens @path and checks that it can make dumb buffers and export them with
  * PRIME. Returns the fd, or -1 with @error set. */
 static gint
@@ -60,7 +79,10 @@ open_card (const gchar * path, GError ** error)
     goto open_failed;
   if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode))
     goto not_a_device;
-  if (drmGetCap (fd, DRM_CAP_DUMB_BUFFER, &dumb) < 0 || !dumb)
+  /* Render-only drivers such as vgem make dumb buffers but answer
+   * EOPNOTSUPP to DRM_CAP_DUMB_BUFFER (a KMS-only cap): try one. */
+  if ((drmGetCap (fd, DRM_CAP_DUMB_BUFFER, &dumb) == 0 && !dumb)
+      || !can_create_dumb (fd))
     goto no_dumb;
   if (drmGetCap (fd, DRM_CAP_PRIME, &prime) < 0
       || !(prime & DRM_PRIME_CAP_EXPORT))
@@ -88,8 +110,8 @@ not_a_device:
   goto fail;
 no_dumb:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-      "DRM device %s cannot create dumb buffers (no DRM_CAP_DUMB_BUFFER)",
-      path);
+      "DRM device %s cannot create dumb buffers "
+      "(DRM_IOCTL_MODE_CREATE_DUMB refused)", path);
   goto fail;
 no_prime:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
