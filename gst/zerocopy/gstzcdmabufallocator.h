@@ -6,6 +6,7 @@
 #define __GST_ZC_DMABUF_ALLOCATOR_H__
 
 #include <gst/zerocopy/zerocopy-prelude.h>
+#include <gio/gio.h>
 #include <gst/allocators/allocators.h>
 
 G_BEGIN_DECLS

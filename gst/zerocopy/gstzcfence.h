@@ -6,6 +6,7 @@
 #define __GST_ZC_FENCE_H__
 
 #include <gst/zerocopy/zerocopy-prelude.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
