@@ -107,6 +107,7 @@ fi
 mkdir -p "/host$ZC_SHARE" 2>/dev/null
 mount --move /share "/host$ZC_SHARE" || fail "cannot move the share to $ZC_SHARE"
 
+# Tests may talk over sockets on 127.0.0.1.
 ip link set lo up 2>/dev/null
 
 # Run the command in the background and watch for its status: a daemon it

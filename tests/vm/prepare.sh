@@ -58,61 +58,89 @@ ensure_packages() {
 # busybox-static, not busybox: the initramfs has no C library.
 ensure_packages busybox-static kmod cpio gzip
 
-# The versioned package behind the linux-image-amd64 metapackage, e.g.
-# linux-image-6.1.0-56-amd64, and the version apt would fetch.
+# The versioned package behind the linux-image-amd64 metapackage and its
+# version, e.g. "linux-image-6.1.0-56-amd64 6.1.192-2". Debian's metapackage
+# pins the version, so one apt-cache call (about 0.6 s) usually tells both.
 kernel_package() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+	apt-cache show --no-all-versions linux-image-amd64 2>/dev/null |
+		sed -n -e 's/^Depends:.*\(linux-image-[^ ,]*\) (= \([^)]*\)).*/\1 \2/p; t' \
+			-e 's/^Depends:.*\(linux-image-[^ ,]*\).*/\1/p' | head -n 1
 }
-pkg=$(kernel_package)
-if [[ -z $pkg ]]; then
-	log "apt knows no linux-image-amd64: apt-get update"
-	as_root apt-get update -q >/dev/null
-	pkg=$(kernel_package)
-fi
-[[ -n $pkg ]] || die "cannot resolve linux-image-amd64 with apt-cache"
-pkgver=$(apt-cache policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
-[[ -n $pkgver && $pkgver != "(none)" ]] || die "no candidate version of $pkg"
+
 bbver=$(dpkg-query -W -f='${Version}' busybox-static)
 
-key=$(
-	{
-		printf '%s\n' "$pkg" "$pkgver" "$bbver" "${base_modules[*]}" "${dev_modules[*]}"
-		cat "$here/prepare.sh" "$here/init.sh"
-	} | sha256sum | cut -c1-12
-)
-kver=${pkg#linux-image-}
-image=$cache/images/$kver-$key
+# Asks apt which kernel it would fetch now and names the files for it:
+# sets pkg, pkgver, kver, image and deb.
+resolve() {
+	local key
+	read -r pkg pkgver < <(kernel_package) || return 1
+	if [[ -n $pkg && -z $pkgver ]]; then
+		pkgver=$(apt-cache policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
+		[[ $pkgver != "(none)" ]] || pkgver=
+	fi
+	[[ -n $pkg && -n $pkgver ]] || return 1
+	kver=${pkg#linux-image-}
+	key=$(
+		{
+			printf '%s\n' "$pkg" "$pkgver" "$bbver" "${base_modules[*]}" "${dev_modules[*]}"
+			cat "$here/prepare.sh" "$here/init.sh"
+		} | sha256sum | cut -c1-12
+	)
+	image=$cache/images/$kver-$key
+	deb=$cache/debs/${pkg}_${pkgver}_amd64.deb
+}
 
-if [[ -s $image/vmlinuz && -s $image/initrd.img ]]; then
-	log "cached: $image"
-	printf '%s\n' "$image"
-	exit 0
+updated=0
+update_lists() {
+	log "apt-get update"
+	as_root apt-get update -q >/dev/null
+	updated=1
+}
+
+have_image() {
+	if [[ -s $image/vmlinuz && -s $image/initrd.img ]]; then
+		# The mtime marks the last use, for pruning below.
+		touch "$image"
+		log "cached: $image"
+		printf '%s\n' "$image"
+		exit 0
+	fi
+}
+
+if ! resolve; then
+	# A fresh machine's apt may know no packages at all yet.
+	update_lists
+	resolve || die "apt-cache cannot resolve linux-image-amd64"
 fi
+have_image
 
 mkdir -p "$cache/debs" "$cache/images"
 # Two runs preparing at once would fight over the same files.
 exec 9>"$cache/.lock"
 flock 9
-if [[ -s $image/vmlinuz && -s $image/initrd.img ]]; then
-	log "cached: $image (built meanwhile)"
-	printf '%s\n' "$image"
-	exit 0
-fi
+have_image
 
 start=$SECONDS
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-deb=$cache/debs/${pkg}_${pkgver}_amd64.deb
-if [[ ! -s $deb ]]; then
+download() {
 	log "downloading $pkg $pkgver"
 	# As root, apt drops to user _apt, which cannot write into the cache
 	# directory: download as the calling user instead.
-	(cd "$work" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$pkg=$pkgver" >/dev/null)
+	(cd "$work" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$pkg=$pkgver" >/dev/null) ||
+		return 1
 	mv "$work"/*.deb "$deb"
 	# Older kernels' packages are no longer needed.
 	find "$cache/debs" -name '*.deb' ! -path "$deb" -delete
+}
+if [[ ! -s $deb ]] && ! download; then
+	# Stale package lists can name a version the mirror no longer has.
+	((updated)) && die "cannot download $pkg $pkgver"
+	update_lists
+	resolve || die "apt-cache cannot resolve linux-image-amd64"
+	have_image
+	[[ -s $deb ]] || download || die "cannot download $pkg $pkgver"
 fi
 
 log "unpacking $(basename "$deb")"
@@ -174,4 +202,6 @@ mv "$work/out" "$image"
 log "built $image in $((SECONDS - start)) s:" \
 	"initrd.img $(du -h "$image/initrd.img" | cut -f1)," \
 	"$(wc -l <"$image/modules.txt") modules"
+# Images unused for a month (other kernels, other versions of init.sh).
+find "$cache/images" -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec rm -rf {} +
 printf '%s\n' "$image"
