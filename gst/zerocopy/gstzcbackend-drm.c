@@ -152,8 +152,9 @@ find_card (gchar ** path_out, GError ** error)
 }
 
 static gpointer
-drm_open (const gchar * device, GError ** error)
+drm_open (const GstZcBackendParams * params, GError ** error)
 {
+  const gchar *device = params->device;
   DrmState *state;
   drmVersion *version;
   gchar *path = NULL;

@@ -21,18 +21,21 @@
  * memory is handed out by a plain GstFdAllocator, whose map does no ioctl. */
 
 static gpointer
-memfd_open (const gchar * device, GError ** error)
+memfd_open (const GstZcBackendParams * params, GError ** error)
 {
-  if (device) {
+  if (params->device) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "the memfd backend takes no device (got \"%s\")", device);
+        "the memfd backend takes no device (got \"%s\")", params->device);
     return NULL;
   }
   return (gpointer) "memfd (fd memory, not a dma-buf)";
 }
 
-static gint
-memfd_alloc (gpointer state, gsize size, gsize * alloc_size, GError ** error)
+/* A memfd of @size bytes with @seals added (F_SEAL_*), or -1 with @error
+ * set. Shared with the udmabuf backend, whose kernel side insists on
+ * F_SEAL_SHRINK. */
+gint
+gst_zc_memfd_new (gsize size, guint seals, GError ** error)
 {
   gint fd;
 
@@ -41,11 +44,9 @@ memfd_alloc (gpointer state, gsize size, gsize * alloc_size, GError ** error)
     goto create_failed;
   if (ftruncate (fd, size) < 0)
     goto truncate_failed;
-  /* The size is part of the memory's contract: nobody may change it. */
-  if (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
+  if (fcntl (fd, F_ADD_SEALS, seals) < 0)
     goto truncate_failed;
 
-  *alloc_size = size;
   return fd;
 
   /* ERRORS */
@@ -65,6 +66,17 @@ truncate_failed:
     close (fd);
     return -1;
   }
+}
+
+static gint
+memfd_alloc (gpointer state, gsize size, gsize * alloc_size, GError ** error)
+{
+  /* The size is part of the memory's contract: nobody may change it. */
+  gint fd = gst_zc_memfd_new (size, F_SEAL_SHRINK | F_SEAL_GROW, error);
+
+  if (fd >= 0)
+    *alloc_size = size;
+  return fd;
 }
 
 static void

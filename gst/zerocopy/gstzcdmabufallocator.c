@@ -10,6 +10,9 @@
  * A #GstDmaBufAllocator whose memory comes from one of several backends
  * (#GstZcBackend), chosen when the allocator is made:
  *
+ * - `dma-heap`: the kernel's dma-buf heaps (`/dev/dma_heap/system`, or a
+ *   CMA heap for physically contiguous memory).
+ * - `udmabuf`: memfd pages turned into a dma-buf by `/dev/udmabuf`.
  * - `drm`: a dumb buffer on a DRM node exported as a dma-buf with PRIME;
  *   works on render-less drivers such as vgem as well as on displays.
  * - `memfd`: the fallback where nothing exports dma-bufs. Its memory is fd
@@ -45,6 +48,7 @@ enum
   PROP_0,
   PROP_BACKEND,
   PROP_DEVICE,
+  PROP_HEAP_NAME,
   PROP_ACTIVE_BACKEND,
   N_PROPS
 };
@@ -57,6 +61,7 @@ struct _GstZcDmabufAllocator
 
   GstZcBackend backend;         /* as asked for */
   gchar *device;
+  gchar *heap_name;
 
   const GstZcBackendOps *ops;   /* as opened; NULL for import only */
   gpointer state;
@@ -88,6 +93,8 @@ gst_zc_backend_get_type (void)
     {GST_ZC_BACKEND_IMPORT, "Import only: allocates nothing", "import"},
     {GST_ZC_BACKEND_MEMFD, "memfd: fd memory, not a dma-buf", "memfd"},
     {GST_ZC_BACKEND_DRM, "DRM dumb buffer exported with PRIME", "drm"},
+    {GST_ZC_BACKEND_DMA_HEAP, "dma-buf heap", "dma-heap"},
+    {GST_ZC_BACKEND_UDMABUF, "memfd made a dma-buf by udmabuf", "udmabuf"},
     {0, NULL, NULL},
   };
 
@@ -184,6 +191,10 @@ backend_ops (GstZcBackend backend)
       return &gst_zc_backend_drm;
     case GST_ZC_BACKEND_MEMFD:
       return &gst_zc_backend_memfd;
+    case GST_ZC_BACKEND_DMA_HEAP:
+      return &gst_zc_backend_dma_heap;
+    case GST_ZC_BACKEND_UDMABUF:
+      return &gst_zc_backend_udmabuf;
     default:
       return NULL;
   }
@@ -193,22 +204,30 @@ static gboolean
 open_backend (GstZcDmabufAllocator * self, const GstZcBackendOps * ops,
     GError ** error)
 {
-  self->state = ops->open (self->device, error);
+  GstZcBackendParams params = { self->device, self->heap_name };
+
+  self->state = ops->open (&params, error);
   if (!self->state)
     return FALSE;
   self->ops = ops;
   return TRUE;
 }
 
-/* auto: the first backend that opens, dma-buf exporters before memfd. */
+/* auto: the first backend that opens, dma-buf exporters before memfd;
+ * heaps and udmabuf first because they need no device that a display or
+ * another process might want. A device names a DRM node: drm only. */
 static gboolean
 open_auto (GstZcDmabufAllocator * self, GError ** error)
 {
-  static const GstZcBackend order[] = { GST_ZC_BACKEND_DRM };
+  static const GstZcBackend order[] = { GST_ZC_BACKEND_DMA_HEAP,
+    GST_ZC_BACKEND_UDMABUF, GST_ZC_BACKEND_DRM
+  };
   GError *err = NULL;
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    if (self->device && order[i] != GST_ZC_BACKEND_DRM)
+      continue;
     if (open_backend (self, backend_ops (order[i]), &err))
       return TRUE;
     GST_DEBUG_OBJECT (self, "backend %s unavailable: %s",
@@ -225,6 +244,36 @@ open_auto (GstZcDmabufAllocator * self, GError ** error)
   return open_backend (self, &gst_zc_backend_memfd, error);
 }
 
+/* GST_ZC_BACKEND=<nick> turns auto into that backend, so that a whole
+ * pipeline can be moved to another backend without changing it. */
+static gboolean
+apply_env_override (GstZcDmabufAllocator * self, GError ** error)
+{
+  const gchar *nick = g_getenv (GST_ZC_BACKEND_ENV);
+  GEnumClass *klass;
+  GEnumValue *value;
+
+  if (!nick || !*nick || self->backend != GST_ZC_BACKEND_AUTO)
+    return TRUE;
+
+  klass = g_type_class_ref (GST_TYPE_ZC_BACKEND);
+  value = g_enum_get_value_by_nick (klass, nick);
+  g_type_class_unref (klass);
+  if (!value || !backend_ops (value->value))
+    goto bad_nick;
+
+  GST_INFO_OBJECT (self, GST_ZC_BACKEND_ENV "=%s chooses the backend", nick);
+  self->backend = value->value;
+  return TRUE;
+
+  /* ERRORS */
+bad_nick:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      GST_ZC_BACKEND_ENV "=%s is not a backend (dma-heap, udmabuf, drm, "
+      "memfd)", nick);
+  return FALSE;
+}
+
 static gboolean
 gst_zc_dmabuf_allocator_initable_init (GInitable * initable,
     GCancellable * cancellable, GError ** error)
@@ -235,6 +284,8 @@ gst_zc_dmabuf_allocator_initable_init (GInitable * initable,
 
   if (self->backend == GST_ZC_BACKEND_IMPORT)
     return TRUE;
+  if (!apply_env_override (self, error))
+    return FALSE;
 
   if (self->backend == GST_ZC_BACKEND_AUTO)
     ok = open_auto (self, &err);
@@ -278,6 +329,10 @@ gst_zc_dmabuf_allocator_set_property (GObject * object, guint prop_id,
       g_free (self->device);
       self->device = g_value_dup_string (value);
       break;
+    case PROP_HEAP_NAME:
+      g_free (self->heap_name);
+      self->heap_name = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -297,6 +352,9 @@ gst_zc_dmabuf_allocator_get_property (GObject * object, guint prop_id,
     case PROP_DEVICE:
       g_value_set_string (value, self->device);
       break;
+    case PROP_HEAP_NAME:
+      g_value_set_string (value, self->heap_name);
+      break;
     case PROP_ACTIVE_BACKEND:
       g_value_set_enum (value, gst_zc_dmabuf_allocator_get_backend (self));
       break;
@@ -315,6 +373,7 @@ gst_zc_dmabuf_allocator_finalize (GObject * object)
     self->ops->close (self->state);
   gst_object_unref (self->fd_allocator);
   g_free (self->device);
+  g_free (self->heap_name);
 
   G_OBJECT_CLASS (gst_zc_dmabuf_allocator_parent_class)->finalize (object);
 }
@@ -354,6 +413,19 @@ gst_zc_dmabuf_allocator_class_init (GstZcDmabufAllocatorClass * klass)
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GstZcDmabufAllocator:heap-name:
+   *
+   * The dma-buf heap the `dma-heap` backend allocates from, a name in
+   * `/dev/dma_heap/`: `system` (default), or `linux,cma` / `reserved`
+   * where a device needs physically contiguous memory.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_HEAP_NAME] = g_param_spec_string ("heap-name", "Heap name",
+      "dma-buf heap of the dma-heap backend", "system",
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GstZcDmabufAllocator:active-backend:
    *
    * The backend in use, as `auto` resolved it.
@@ -390,13 +462,17 @@ gst_zc_dmabuf_allocator_init (GstZcDmabufAllocator * self)
  *   node such as `/dev/dri/card0`), or %NULL to choose one
  * @error: return location for a #GError
  *
- * Makes an allocator and opens its backend. `auto` tries `drm` (first DRM
- * node that can create dumb buffers and export them, preferring nodes
- * without KMS), then `memfd`.
+ * Makes an allocator and opens its backend. `auto` tries `dma-heap` (the
+ * `system` heap), `udmabuf`, `drm` (the first DRM node that can create
+ * dumb buffers and export them, preferring nodes without KMS), then
+ * `memfd`; or, when the environment variable %GST_ZC_BACKEND_ENV is set,
+ * the backend it names. Use g_initable_new() with the `heap-name`
+ * property for another heap.
  *
  * Returns: (transfer full) (nullable): the allocator, or %NULL with @error
- * set (domain %G_IO_ERROR) naming what is missing: no DRM device, no
- * dumb-buffer or PRIME export capability, a device that cannot be opened.
+ * set (domain %G_IO_ERROR) naming what is missing: no `/dev/dma_heap/...`,
+ * no `/dev/udmabuf`, no DRM device, no dumb-buffer or PRIME export
+ * capability, a device that cannot be opened, a bad %GST_ZC_BACKEND_ENV.
  *
  * Since: 0.1
  */

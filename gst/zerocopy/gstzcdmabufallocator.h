@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 /**
  * GstZcBackend:
  * @GST_ZC_BACKEND_AUTO: the first backend that works, in the order
- *   drm, memfd
+ *   dma-heap, udmabuf, drm, memfd; the environment variable
+ *   `GST_ZC_BACKEND` (a backend's nick) overrides the choice
  * @GST_ZC_BACKEND_IMPORT: allocates nothing; only wraps dma-bufs made
  *   elsewhere (gst_zc_dmabuf_allocator_import())
  * @GST_ZC_BACKEND_MEMFD: memfd_create() memory: fd memory that is NOT a
@@ -22,6 +23,10 @@ G_BEGIN_DECLS
  * @GST_ZC_BACKEND_DRM: a dumb buffer on a DRM device
  *   (`DRM_IOCTL_MODE_CREATE_DUMB`) exported as a dma-buf with PRIME
  *   (`DRM_IOCTL_PRIME_HANDLE_TO_FD`, `DRM_CLOEXEC | DRM_RDWR`)
+ * @GST_ZC_BACKEND_DMA_HEAP: a dma-buf heap, `/dev/dma_heap/<heap-name>`
+ *   (`DMA_HEAP_IOCTL_ALLOC`, `O_RDWR | O_CLOEXEC`)
+ * @GST_ZC_BACKEND_UDMABUF: memfd pages sealed with `F_SEAL_SHRINK` and
+ *   turned into a dma-buf by `/dev/udmabuf` (`UDMABUF_CREATE`)
  *
  * Where the allocator's memory comes from.
  *
@@ -33,7 +38,20 @@ typedef enum
   GST_ZC_BACKEND_IMPORT = 1,
   GST_ZC_BACKEND_MEMFD = 2,
   GST_ZC_BACKEND_DRM = 3,
+  GST_ZC_BACKEND_DMA_HEAP = 4,
+  GST_ZC_BACKEND_UDMABUF = 5,
 } GstZcBackend;
+
+/**
+ * GST_ZC_BACKEND_ENV:
+ *
+ * The environment variable that overrides what %GST_ZC_BACKEND_AUTO
+ * chooses, for every allocator of a process: a backend's nick (`dma-heap`,
+ * `udmabuf`, `drm`, `memfd`).
+ *
+ * Since: 0.1
+ */
+#define GST_ZC_BACKEND_ENV "GST_ZC_BACKEND"
 
 GST_ZEROCOPY_API
 GType gst_zc_backend_get_type (void);
