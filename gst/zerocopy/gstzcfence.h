@@ -18,6 +18,14 @@ GST_ZEROCOPY_API
 gboolean gst_zc_fence_wait_buffer (GstBuffer * buffer, GstMapFlags flags,
                                    GstClockTime timeout, GError ** error);
 
+GST_ZEROCOPY_API
+gboolean gst_zc_dmabuf_import_sync_file (gint dmabuf_fd, gint sync_file_fd,
+                                         GstMapFlags flags, GError ** error);
+
+GST_ZEROCOPY_API
+gint     gst_zc_dmabuf_export_sync_file (gint dmabuf_fd, GstMapFlags flags,
+                                         GError ** error);
+
 G_END_DECLS
 
 #endif /* __GST_ZC_FENCE_H__ */

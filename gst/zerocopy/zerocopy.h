@@ -6,8 +6,11 @@
 #define __GST_ZEROCOPY_H__
 
 #include <gst/zerocopy/zerocopy-prelude.h>
+#include <gst/zerocopy/gstzcallocation.h>
+#include <gst/zerocopy/gstzcbufferpool.h>
 #include <gst/zerocopy/gstzccpuaccess.h>
 #include <gst/zerocopy/gstzcdmabufallocator.h>
 #include <gst/zerocopy/gstzcfence.h>
+#include <gst/zerocopy/gstzcformat.h>
 
 #endif /* __GST_ZEROCOPY_H__ */
