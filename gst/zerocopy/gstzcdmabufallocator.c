@@ -65,7 +65,7 @@ struct _GstZcDmabufAllocator
 
   const GstZcBackendOps *ops;   /* as opened; NULL for import only */
   gpointer state;
-  GstAllocator *fd_allocator;   /* hands out memfd memory */
+  GstAllocator *fd_allocator;   /* hands out memfd memory; memfd only */
 };
 
 static void gst_zc_dmabuf_allocator_initable_iface_init (GInitableIface *
@@ -298,6 +298,13 @@ gst_zc_dmabuf_allocator_initable_init (GInitable * initable,
     return FALSE;
   }
 
+  /* memfd memory is handed out by a plain fd allocator: not a dma-buf. */
+  if (!self->ops->is_dmabuf) {
+    self->fd_allocator = gst_fd_allocator_new ();
+    GST_OBJECT_FLAG_UNSET (self->fd_allocator,
+        GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+  }
+
   if (self->ops->is_dmabuf)
     GST_INFO_OBJECT (self, "using backend %s",
         self->ops->describe (self->state));
@@ -371,7 +378,7 @@ gst_zc_dmabuf_allocator_finalize (GObject * object)
 
   if (self->ops)
     self->ops->close (self->state);
-  gst_object_unref (self->fd_allocator);
+  gst_clear_object (&self->fd_allocator);
   g_free (self->device);
   g_free (self->heap_name);
 
@@ -451,8 +458,6 @@ gst_zc_dmabuf_allocator_init (GstZcDmabufAllocator * self)
   /* Unlike a plain fd allocator, this one implements alloc(): any pool or
    * element may allocate from it. */
   GST_OBJECT_FLAG_UNSET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-
-  self->fd_allocator = gst_fd_allocator_new ();
 }
 
 /**
