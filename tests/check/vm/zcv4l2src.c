@@ -754,7 +754,9 @@ GST_START_TEST (test_error_frame_dropped)
   capture_init (&c, "video/x-raw(memory:DMABuf),format=YUY2,width=640,"
       "height=480");
   gst_harness_play (c.h);
-  fail_unless_equals_int (count_gaps (&c, 5, &last), 0);
+  /* Gaps before the injection are possible too (a guest starved of CPU
+   * misses frames): they only have to carry DISCONT. */
+  count_gaps (&c, 5, &last);
   set_vivid_control ("Inject V4L2_BUF_FLAG_ERROR", 1);
   fail_unless (count_gaps (&c, 15, &last) >= 1,
       "the bad frame went downstream");
