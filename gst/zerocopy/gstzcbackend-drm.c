@@ -183,8 +183,12 @@ drm_open (const GstZcBackendParams * params, GError ** error)
   return state;
 }
 
-static gint
-drm_alloc (gpointer data, gsize size, gsize * alloc_size, GError ** error)
+/* A dumb buffer of @width x @height pixels of @bpp bits, exported with
+ * PRIME; *@pitch and *@size receive the driver's row pitch and buffer
+ * size in bytes. */
+gint
+gst_zc_backend_drm_alloc_dumb (gpointer data, guint width, guint height,
+    guint bpp, guint32 * pitch, gsize * size, GError ** error)
 {
   DrmState *state = data;
   struct drm_mode_create_dumb create;
@@ -192,9 +196,9 @@ drm_alloc (gpointer data, gsize size, gsize * alloc_size, GError ** error)
   gint prime_fd = -1, ret;
 
   memset (&create, 0, sizeof (create));
-  create.bpp = DUMB_BPP;
-  create.width = DUMB_WIDTH;
-  create.height = MAX (1, (size + DUMB_PITCH - 1) / DUMB_PITCH);
+  create.bpp = bpp;
+  create.width = width;
+  create.height = height;
   if (drmIoctl (state->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0)
     goto create_failed;
 
@@ -211,7 +215,8 @@ drm_alloc (gpointer data, gsize size, gsize * alloc_size, GError ** error)
   if (ret < 0)
     goto export_failed;
 
-  *alloc_size = create.size;
+  *pitch = create.pitch;
+  *size = create.size;
   return prime_fd;
 
   /* ERRORS */
@@ -230,6 +235,16 @@ export_failed:
         "DRM_IOCTL_PRIME_HANDLE_TO_FD failed: %s", g_strerror (err));
     return -1;
   }
+}
+
+static gint
+drm_alloc (gpointer data, gsize size, gsize * alloc_size, GError ** error)
+{
+  guint32 pitch;
+
+  return gst_zc_backend_drm_alloc_dumb (data, DUMB_WIDTH,
+      MAX (1, (size + DUMB_PITCH - 1) / DUMB_PITCH), DUMB_BPP, &pitch,
+      alloc_size, error);
 }
 
 static void

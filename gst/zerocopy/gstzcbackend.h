@@ -42,6 +42,10 @@ G_GNUC_INTERNAL extern const GstZcBackendOps gst_zc_backend_drm;
 G_GNUC_INTERNAL extern const GstZcBackendOps gst_zc_backend_dma_heap;
 G_GNUC_INTERNAL extern const GstZcBackendOps gst_zc_backend_udmabuf;
 
+G_GNUC_INTERNAL gint gst_zc_backend_drm_alloc_dumb (gpointer state,
+    guint width, guint height, guint bpp, guint32 * pitch, gsize * size,
+    GError ** error);
+
 G_GNUC_INTERNAL gint gst_zc_memfd_new (gsize size, guint seals,
     GError ** error);
 

@@ -20,6 +20,11 @@
  * - %GST_ZC_BUFFER_POOL_OPTION_DMABUF_PER_PLANE for one dma-buf per plane;
  *   by default all planes share one dma-buf at their offsets.
  *
+ * With the `drm` backend, single-plane frames are dumb buffers of the
+ * frame's shape (width, height, bits per pixel) and the driver's pitch is
+ * the stride, so that a display can scan them out (drivers such as
+ * virtio-gpu size their host resource from the shape).
+ *
  * Every buffer carries a #GstVideoMeta with the strides and plane offsets
  * (bytes from the start of the buffer), so map frames with
  * gst_video_frame_map(). Buffers, their dma-bufs and their mappings are
@@ -47,6 +52,7 @@ struct _GstZcBufferPool
   GstVideoInfo info;            /* aligned: strides and offsets of buffers */
   GstVideoAlignment align;
   gboolean per_plane;
+  guint dumb_bpp;               /* > 0: frames are shaped dumb buffers */
   gboolean configured;
 
   gint n_allocated;             /* atomic */
@@ -103,6 +109,57 @@ no_allocator:
 }
 
 static gboolean
+has_padding (const GstVideoAlignment * align)
+{
+  return align->padding_top || align->padding_bottom || align->padding_left
+      || align->padding_right;
+}
+
+/* For single-plane frames on the drm backend: probes a dumb buffer of the
+ * frame's shape and takes the driver's pitch and size into @info. Returns
+ * the bits per pixel used, or 0 to allocate plain byte buffers. */
+static guint
+probe_dumb_layout (GstZcBufferPool * self, GstVideoInfo * info)
+{
+  guint bpp = GST_VIDEO_INFO_COMP_PSTRIDE (info, 0) * 8;
+  guint pitch = 0, stride_mask = self->align.stride_align[0];
+  GError *error = NULL;
+  GstMemory *probe;
+
+  if (gst_zc_dmabuf_allocator_get_backend (GST_ZC_DMABUF_ALLOCATOR
+          (self->allocator)) != GST_ZC_BACKEND_DRM
+      || GST_VIDEO_INFO_N_PLANES (info) != 1 || self->per_plane
+      || has_padding (&self->align) || bpp == 0)
+    return 0;
+
+  probe = gst_zc_dmabuf_allocator_alloc_dumb (self->allocator,
+      GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info), bpp, &pitch,
+      &error);
+  if (!probe)
+    goto refused;
+  if (pitch & stride_mask || pitch < (guint) GST_VIDEO_INFO_PLANE_STRIDE (info,
+          0))
+    goto bad_pitch;
+
+  GST_VIDEO_INFO_PLANE_STRIDE (info, 0) = pitch;
+  GST_VIDEO_INFO_SIZE (info) = probe->maxsize;
+  gst_memory_unref (probe);
+  return bpp;
+
+  /* ERRORS */
+refused:
+  GST_DEBUG_OBJECT (self, "no shaped dumb buffer (%s): byte buffers",
+      error->message);
+  g_clear_error (&error);
+  return 0;
+bad_pitch:
+  GST_DEBUG_OBJECT (self, "driver pitch %u does not fit the alignment: "
+      "byte buffers", pitch);
+  gst_memory_unref (probe);
+  return 0;
+}
+
+static gboolean
 gst_zc_buffer_pool_set_config (GstBufferPool * pool, GstStructure * config)
 {
   GstZcBufferPool *self = GST_ZC_BUFFER_POOL (pool);
@@ -124,9 +181,10 @@ gst_zc_buffer_pool_set_config (GstBufferPool * pool, GstStructure * config)
   if (!gst_video_info_align (&info, &self->align))
     goto wrong_alignment;
 
-  self->info = info;
   self->per_plane = gst_buffer_pool_config_has_option (config,
       GST_ZC_BUFFER_POOL_OPTION_DMABUF_PER_PLANE);
+  self->dumb_bpp = probe_dumb_layout (self, &info);
+  self->info = info;
   self->configured = TRUE;
 
   GST_DEBUG_OBJECT (self, "%s %dx%d, %" G_GSIZE_FORMAT " bytes a frame, "
@@ -176,6 +234,28 @@ append_memory (GstZcBufferPool * self, GstBuffer * buffer, gsize size)
   return TRUE;
 }
 
+static gboolean
+append_dumb (GstZcBufferPool * self, GstBuffer * buffer)
+{
+  GError *error = NULL;
+  GstMemory *mem;
+  guint pitch = 0;
+
+  mem = gst_zc_dmabuf_allocator_alloc_dumb (self->allocator,
+      GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info),
+      self->dumb_bpp, &pitch, &error);
+  if (!mem) {
+    GST_ERROR_OBJECT (self, "%s", error->message);
+    g_clear_error (&error);
+    return FALSE;
+  }
+  /* The driver answers the same shape with the same pitch. */
+  g_warn_if_fail (pitch == (guint) GST_VIDEO_INFO_PLANE_STRIDE (&self->info,
+          0));
+  gst_buffer_append_memory (buffer, mem);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_zc_buffer_pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** buffer,
     GstBufferPoolAcquireParams * params)
@@ -187,7 +267,10 @@ gst_zc_buffer_pool_alloc_buffer (GstBufferPool * pool, GstBuffer ** buffer,
   guint i;
 
   buf = gst_buffer_new ();
-  if (!self->per_plane) {
+  if (self->dumb_bpp) {
+    if (!append_dumb (self, buf))
+      goto no_memory;
+  } else if (!self->per_plane) {
     if (!append_memory (self, buf, GST_VIDEO_INFO_SIZE (info)))
       goto no_memory;
   } else {

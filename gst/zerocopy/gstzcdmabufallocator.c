@@ -581,3 +581,58 @@ gst_zc_dmabuf_allocator_import (GstAllocator * allocator, gint fd, gsize size)
   return gst_fd_allocator_alloc (allocator, fd, size,
       GST_FD_MEMORY_FLAG_KEEP_MAPPED);
 }
+
+/**
+ * gst_zc_dmabuf_allocator_alloc_dumb:
+ * @allocator: a #GstZcDmabufAllocator using the `drm` backend
+ * @width: width in pixels
+ * @height: height in rows
+ * @bpp: bits per pixel (32 for XRGB8888-like formats; some drivers, such
+ *   as virtio-gpu, accept nothing else)
+ * @pitch: (out): the driver's row pitch in bytes
+ * @error: return location for a #GError
+ *
+ * A dumb buffer shaped as an image (`DRM_IOCTL_MODE_CREATE_DUMB` with
+ * @width, @height, @bpp) exported as a dma-buf, for memory a display will
+ * scan out: drivers such as virtio-gpu size their host resource from the
+ * shape, so a scanout buffer must be made with the shape the
+ * framebuffer will have, and its pitch used as the stride.
+ *
+ * Returns: (transfer full) (nullable): the memory (its size is the
+ * driver's buffer size in bytes, at least @pitch x @height), or %NULL with
+ * @error set when the backend is not `drm` or the driver refused.
+ *
+ * Since: 0.1
+ */
+GstMemory *
+gst_zc_dmabuf_allocator_alloc_dumb (GstAllocator * allocator, guint width,
+    guint height, guint bpp, guint * pitch, GError ** error)
+{
+  GstZcDmabufAllocator *self;
+  guint32 drm_pitch = 0;
+  gsize size = 0;
+  gint fd;
+
+  g_return_val_if_fail (GST_IS_ZC_DMABUF_ALLOCATOR (allocator), NULL);
+  g_return_val_if_fail (pitch != NULL, NULL);
+  self = GST_ZC_DMABUF_ALLOCATOR (allocator);
+
+  if (self->ops != &gst_zc_backend_drm)
+    goto not_drm;
+
+  fd = gst_zc_backend_drm_alloc_dumb (self->state, width, height, bpp,
+      &drm_pitch, &size, error);
+  if (fd < 0)
+    return NULL;
+
+  *pitch = drm_pitch;
+  return gst_fd_allocator_alloc (allocator, fd, size,
+      GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+
+  /* ERRORS */
+not_drm:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      "shaped dumb buffers need the drm backend (this allocator uses %s)",
+      gst_zc_backend_get_nick (gst_zc_dmabuf_allocator_get_backend (self)));
+  return NULL;
+}

@@ -83,6 +83,12 @@ GST_ZEROCOPY_API
 GstMemory *    gst_zc_dmabuf_allocator_import (GstAllocator * allocator,
                                                gint fd, gsize size);
 
+GST_ZEROCOPY_API
+GstMemory *    gst_zc_dmabuf_allocator_alloc_dumb (GstAllocator * allocator,
+                                                   guint width, guint height,
+                                                   guint bpp, guint * pitch,
+                                                   GError ** error);
+
 G_END_DECLS
 
 #endif /* __GST_ZC_DMABUF_ALLOCATOR_H__ */

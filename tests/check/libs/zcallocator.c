@@ -236,6 +236,23 @@ GST_START_TEST (test_auto_backend)
 
 GST_END_TEST;
 
+GST_START_TEST (test_dumb_needs_drm)
+{
+  GstAllocator *alloc = new_memfd_allocator ();
+  GError *error = NULL;
+  guint pitch = 0;
+
+  fail_unless (gst_zc_dmabuf_allocator_alloc_dumb (alloc, 64, 64, 32, &pitch,
+          &error) == NULL);
+  fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  fail_unless (strstr (error->message, "memfd") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_importer_allocates_nothing)
 {
   GstAllocator *importer = gst_zc_dmabuf_allocator_get_importer ();
@@ -285,6 +302,7 @@ zcallocator_suite (void)
   tcase_add_test (tc, test_no_fd_leak);
   tcase_add_test (tc, test_drm_unavailable_is_named);
   tcase_add_test (tc, test_auto_backend);
+  tcase_add_test (tc, test_dumb_needs_drm);
   tcase_add_test (tc, test_importer_allocates_nothing);
   tcase_add_test (tc, test_in_buffer_pool);
 

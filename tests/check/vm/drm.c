@@ -224,6 +224,47 @@ GST_START_TEST (test_fence_wait_on_vgem_fence)
 
 GST_END_TEST;
 
+/* Shaped dumb buffers: the driver's pitch becomes the pool's stride */
+GST_START_TEST (test_shaped_dumb_pool)
+{
+  GstAllocator *alloc = new_vgem_allocator ();
+  GstBufferPool *pool = gst_zc_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+      "width=642,height=480,framerate=30/1");
+  GstMemory *dumb;
+  GstBuffer *buf = NULL;
+  GstVideoMeta *meta;
+  GError *error = NULL;
+  guint pitch = 0;
+
+  dumb = gst_zc_dmabuf_allocator_alloc_dumb (alloc, 642, 480, 32, &pitch,
+      &error);
+  fail_unless (dumb != NULL, "%s", error ? error->message : "");
+  fail_unless (pitch >= 642 * 4);
+  fail_unless (dumb->maxsize >= (gsize) pitch * 480);
+  fail_unless (gst_is_dmabuf_memory (dumb));
+
+  gst_buffer_pool_config_set_params (config, caps, 642 * 480 * 4, 1, 2);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  meta = gst_buffer_get_video_meta (buf);
+  fail_unless_equals_int (meta->stride[0], pitch);
+  fail_unless_equals_int (gst_buffer_get_size (buf), dumb->maxsize);
+
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_caps_unref (caps);
+  gst_memory_unref (dumb);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 static Suite *
 vm_drm_suite (void)
 {
@@ -235,6 +276,7 @@ vm_drm_suite (void)
   tcase_add_test (tc, test_auto_picks_first_exporter);
   tcase_add_test (tc, test_no_fd_leak);
   tcase_add_test (tc, test_fence_wait_on_vgem_fence);
+  tcase_add_test (tc, test_shaped_dumb_pool);
 
   return s;
 }
