@@ -14,6 +14,13 @@
  * buffer may be read) and POLLOUT once every reader and writer is done (it
  * may be written). Fds that are not dma-bufs (memfd) are always ready.
  *
+ * Explicit fences travel as sync_file fds (a device's out-fence, a
+ * `sw_sync` point): gst_zc_dmabuf_import_sync_file() turns one into an
+ * implicit fence of a dma-buf, so every implicitly synchronised user
+ * (poll(), `DMA_BUF_IOCTL_SYNC`, a KMS commit) waits for it, and
+ * gst_zc_dmabuf_export_sync_file() takes a dma-buf's current implicit
+ * fences out as one sync_file.
+ *
  * Since: 0.1
  */
 
@@ -26,7 +33,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <linux/dma-buf.h>
 
 #include <gio/gio.h>
 #include <gst/allocators/allocators.h>
@@ -167,4 +177,136 @@ gst_zc_fence_wait_buffer (GstBuffer * buffer, GstMapFlags flags,
   }
 
   return TRUE;
+}
+
+/* ENOTTY: the fd is not a dma-buf, or the kernel predates the ioctl
+ * (Linux 6.0); callers fall back to waiting on the CPU. */
+static void
+set_sync_file_error (GError ** error, const gchar * what, gint dmabuf_fd,
+    gint err)
+{
+  GIOErrorEnum code = err == ENOTTY ? G_IO_ERROR_NOT_SUPPORTED :
+      g_io_error_from_errno (err);
+
+  if (err == ENOTTY)
+    GST_DEBUG ("%s on fd %d: not supported", what, dmabuf_fd);
+  else
+    GST_WARNING ("%s on fd %d failed: %s (%d)", what, dmabuf_fd,
+        g_strerror (err), err);
+  g_set_error (error, G_IO_ERROR, code, "%s on fd %d failed: %s%s", what,
+      dmabuf_fd, g_strerror (err), err == ENOTTY ?
+      " (not a dma-buf, or a kernel older than 6.0)" : "");
+}
+
+/**
+ * gst_zc_dmabuf_import_sync_file:
+ * @dmabuf_fd: a dma-buf file descriptor
+ * @sync_file_fd: a sync_file file descriptor (a device's out-fence, a
+ *   `sw_sync` point, or one from gst_zc_dmabuf_export_sync_file()); it is
+ *   not consumed: the caller still owns it and closes it
+ * @flags: %GST_MAP_WRITE to add the fence as a write fence, %GST_MAP_READ
+ *   alone to add it as a read fence
+ * @error: return location for a #GError
+ *
+ * Adds the fence of @sync_file_fd to the implicit fences of the dma-buf
+ * with `DMA_BUF_IOCTL_IMPORT_SYNC_FILE` (restarted on EINTR/EAGAIN). The
+ * kernel's rule (uapi `linux/dma-buf.h`, struct dma_buf_import_sync_file):
+ * with `DMA_BUF_SYNC_WRITE` it becomes a write fence, and every later
+ * implicitly synchronised access waits for it: poll() with POLLIN or
+ * POLLOUT, `DMA_BUF_SYNC_START` in either direction, a device reading the
+ * buffer; with `DMA_BUF_SYNC_READ` alone it becomes a read fence, and only
+ * later writers (POLLOUT, `SYNC_START|WRITE`) wait for it. So a producer
+ * that signals a sync_file when it has written the buffer imports it with
+ * %GST_MAP_WRITE.
+ *
+ * Returns: %TRUE when the fence was added; %FALSE with @error set to
+ * %G_IO_ERROR_NOT_SUPPORTED when the kernel answered `ENOTTY` (@dmabuf_fd
+ * is not a dma-buf, or the kernel is older than 6.0 and lacks the ioctl),
+ * %G_IO_ERROR_INVALID_ARGUMENT for `EINVAL` (@sync_file_fd is not a
+ * sync_file), or the #GIOErrorEnum of another errno.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_zc_dmabuf_import_sync_file (gint dmabuf_fd, gint sync_file_fd,
+    GstMapFlags flags, GError ** error)
+{
+  struct dma_buf_import_sync_file arg;
+  gint ret;
+
+  g_return_val_if_fail (dmabuf_fd >= 0, FALSE);
+  g_return_val_if_fail (sync_file_fd >= 0, FALSE);
+  g_return_val_if_fail ((flags & GST_MAP_READWRITE) != 0, FALSE);
+  gst_zc_debug_init ();
+
+  memset (&arg, 0, sizeof (arg));
+  /* WRITE alone, not RW: the kernel treats both as a write fence. */
+  arg.flags = (flags & GST_MAP_WRITE) ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
+  arg.fd = sync_file_fd;
+
+  do {
+    ret = ioctl (dmabuf_fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &arg);
+  } while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+
+  if (ret < 0) {
+    set_sync_file_error (error, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE", dmabuf_fd,
+        errno);
+    return FALSE;
+  }
+
+  GST_DEBUG ("sync_file %d added to dma-buf %d as a %s fence", sync_file_fd,
+      dmabuf_fd, (flags & GST_MAP_WRITE) ? "write" : "read");
+  return TRUE;
+}
+
+/**
+ * gst_zc_dmabuf_export_sync_file:
+ * @dmabuf_fd: a dma-buf file descriptor
+ * @flags: %GST_MAP_READ for a fence that covers the writers (the buffer
+ *   may be read once it signals), %GST_MAP_WRITE (with or without READ)
+ *   for one that covers every reader and writer (it may be written)
+ * @error: return location for a #GError
+ *
+ * Takes a snapshot of the dma-buf's current implicit fences as one
+ * sync_file with `DMA_BUF_IOCTL_EXPORT_SYNC_FILE` (restarted on
+ * EINTR/EAGAIN). The kernel's rule (uapi `linux/dma-buf.h`, struct
+ * dma_buf_export_sync_file): waiting on a READ export is poll() with
+ * POLLIN, on a WRITE export poll() with POLLOUT; fences added later are
+ * not included. A buffer without fences gives an already signalled
+ * sync_file.
+ *
+ * Returns: a new sync_file fd (close-on-exec) that the caller closes; -1 with @error set as for gst_zc_dmabuf_import_sync_file()
+ * (%G_IO_ERROR_NOT_SUPPORTED when the kernel answered `ENOTTY`: not a
+ * dma-buf, or a kernel older than 6.0).
+ *
+ * Since: 0.1
+ */
+gint
+gst_zc_dmabuf_export_sync_file (gint dmabuf_fd, GstMapFlags flags,
+    GError ** error)
+{
+  struct dma_buf_export_sync_file arg;
+  gint ret;
+
+  g_return_val_if_fail (dmabuf_fd >= 0, -1);
+  g_return_val_if_fail ((flags & GST_MAP_READWRITE) != 0, -1);
+  gst_zc_debug_init ();
+
+  memset (&arg, 0, sizeof (arg));
+  arg.flags = (flags & GST_MAP_WRITE) ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
+  arg.fd = -1;
+
+  do {
+    ret = ioctl (dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &arg);
+  } while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+
+  if (ret < 0) {
+    set_sync_file_error (error, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", dmabuf_fd,
+        errno);
+    return -1;
+  }
+
+  GST_DEBUG ("dma-buf %d: %s fences exported as sync_file %d", dmabuf_fd,
+      (flags & GST_MAP_WRITE) ? "all" : "write", arg.fd);
+  return arg.fd;
 }

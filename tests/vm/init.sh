@@ -4,10 +4,13 @@
 #
 # Runs under busybox sh as PID 1. tests/vm/prepare.sh copies it into the
 # initramfs together with busybox (applet links in /bin) and the kernel
-# modules listed in /etc/zc-vm/modules.{base,dev} (dependency order).
+# modules listed in /etc/zc-vm/modules.{base,dev} (dependency order). With
+# the project's own kernel every driver is built in and both lists are
+# empty.
 #
 # Contract with tests/vm/run.sh (all through the writable 9p share, tag
-# "zcshare"; nothing travels on the kernel command line):
+# "zcshare"; only built-in drivers' parameters travel on the kernel command
+# line, where the kernel itself applies them):
 #   <share>/.zc-vm/config      POSIX sh assignments: ZC_SHARE (the share's
 #                              absolute host path), ZC_MODPARAMS_<module>
 #   <share>/.zc-vm/command.sh  the command, run with /bin/sh inside the
@@ -68,7 +71,8 @@ mount -t 9p -o "$p9opts,cache=mmap" zcshare /share ||
 . /share/.zc-vm/config
 [ -n "${ZC_SHARE:-}" ] || fail "config does not set ZC_SHARE"
 
-# The devices under test; params (e.g. for vivid) were set by the config.
+# The devices under test (Debian's kernel); params (e.g. for vivid) were
+# set by the config.
 load_modules /etc/zc-vm/modules.dev
 
 # The host root never changes while the VM runs: cache=loose lets the guest

@@ -1,25 +1,51 @@
 #!/usr/bin/env bash
-# Fetches Debian's kernel and builds the test-bed initramfs, cached by version; prints the image directory.
+# Finds or builds the test-bed kernel (the project's own, or Debian's) and its initramfs, cached by version; prints the image directory.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Usage: tests/vm/prepare.sh
+# Usage: tests/vm/prepare.sh [--kernel own|debian]
+#
+#   --kernel own     (default) the project's own kernel, built by
+#                    build-kernel.sh from Debian's linux-source-6.1 with
+#                    every driver built in: vivid, vgem, virtio-gpu, vkms,
+#                    udmabuf, dma-heaps, sw_sync. No modules.
+#   --kernel debian  Debian's linux-image-amd64 with vivid, vgem and
+#                    virtio-gpu loaded as modules (no udmabuf, dma-heaps,
+#                    vkms or sw_sync).
+#   $ZC_VM_KERNEL gives the default when --kernel is not used.
 #
 # On success the last (and only) line on stdout is a directory holding
-# vmlinuz and initrd.img; progress goes to stderr. Everything lives in
+# vmlinuz, initrd.img and kind ("builtin": drivers are built in and take
+# their parameters on the kernel command line; "modules": init.sh loads
+# them with insmod); progress goes to stderr. Everything lives in
 #   ${ZC_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gst-zerocopy/vm}
-#     debs/<package>_<version>.deb    the kernel package as downloaded
-#     images/<kver>-<key>/            vmlinuz, initrd.img, modules.txt
-# where <key> hashes the kernel package version, busybox's version, this
-# script and init.sh: changing any of them builds a new image.
+#     kernels/<srcver>-<key>/         the own kernel (see build-kernel.sh)
+#     debs/<package>_<version>.deb    Debian's kernel package as downloaded
+#     images/own-<srcver>-<key>/      own kernel + initramfs
+#     images/<kver>-<key>/            Debian's kernel + initramfs, modules.txt
+# where <key> hashes the kernel (own: its cache directory; Debian: package
+# and version), busybox's version, this script and init.sh: changing any of
+# them builds a new image.
 
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${ZC_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gst-zerocopy/vm}
 
-# Mounting the share and the host root needs these before anything else.
+kernel=${ZC_VM_KERNEL:-own}
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--kernel) kernel=${2:?}; shift 2 ;;
+	*)
+		sed -n '/^# Usage:/,/^# On success/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+		exit 2
+		;;
+	esac
+done
+
+# Debian's kernel: mounting the share and the host root needs these
+# modules before anything else...
 base_modules=(virtio_pci 9pnet_virtio 9p overlay)
-# The devices the project's tests use.
+# ...and these are the devices the project's tests use.
 dev_modules=(virtio-gpu vgem vivid)
 
 log() { printf 'prepare: %s\n' "$*" >&2; }
@@ -55,8 +81,78 @@ ensure_packages() {
 	fi
 }
 
-# busybox-static, not busybox: the initramfs has no C library.
-ensure_packages busybox-static kmod cpio gzip
+image_key() {
+	{
+		printf '%s\n' "$@" "$bbver"
+		cat "$here/prepare.sh" "$here/init.sh"
+	} | sha256sum | cut -c1-12
+}
+
+have_image() {
+	if [[ -s $image/vmlinuz && -s $image/initrd.img && -s $image/kind ]]; then
+		# The mtime marks the last use, for pruning below.
+		touch "$image"
+		log "cached: $image"
+		printf '%s\n' "$image"
+		exit 0
+	fi
+}
+
+# Takes the cache lock and a scratch directory: two runs preparing at once
+# would fight over the same files.
+begin_build() {
+	mkdir -p "$cache/images"
+	exec 9>"$cache/.lock"
+	flock 9
+	have_image
+	start=$SECONDS
+	work=$(mktemp -d "$cache/.build.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	root=$work/initramfs
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,host,share,etc/zc-vm}
+	mkdir -p "$work/out"
+}
+
+# Completes the initramfs in $root (busybox, init) and moves $work/out,
+# which holds vmlinuz by now, to $image.
+finish_image() {
+	local kind=$1
+	cp /bin/busybox "$root/bin/busybox"
+	while read -r applet; do
+		[[ $applet == bin/busybox ]] && continue
+		ln -sf /bin/busybox "$root/$applet"
+	done < <(/bin/busybox --list-full)
+	install -m 0755 "$here/init.sh" "$root/init"
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 >"$work/out/initrd.img"
+	printf '%s\n' "$kind" >"$work/out/kind"
+	rm -rf "$image"
+	mv "$work/out" "$image"
+	log "built $image in $((SECONDS - start)) s: initrd.img $(du -h "$image/initrd.img" | cut -f1)"
+	# Images unused for a month (other kernels, other versions of init.sh).
+	find "$cache/images" -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec rm -rf {} +
+	printf '%s\n' "$image"
+}
+
+# The project's own kernel: every driver is built in, so the initramfs is
+# busybox and init.sh only.
+prepare_own() {
+	local kdir
+	kdir=$("$here/build-kernel.sh" | tail -n 1)
+	[[ -s $kdir/bzImage ]] || die "build-kernel.sh gave no kernel"
+	ensure_packages busybox-static cpio gzip
+	bbver=$(dpkg-query -W -f='${Version}' busybox-static)
+	image=$cache/images/own-$(basename "$kdir")-$(image_key own "$(basename "$kdir")")
+	have_image
+
+	begin_build
+	printf 'own\n' >"$root/etc/zc-vm/kver"
+	: >"$root/etc/zc-vm/modules.base"
+	: >"$root/etc/zc-vm/modules.dev"
+	cp "$kdir/bzImage" "$work/out/vmlinuz"
+	cp "$kdir/config" "$work/out/config"
+	finish_image builtin
+}
 
 # The versioned package behind the linux-image-amd64 metapackage and its
 # version, e.g. "linux-image-6.1.0-56-amd64 6.1.192-2". Debian's metapackage
@@ -67,12 +163,9 @@ kernel_package() {
 			-e 's/^Depends:.*\(linux-image-[^ ,]*\).*/\1/p' | head -n 1
 }
 
-bbver=$(dpkg-query -W -f='${Version}' busybox-static)
-
 # Asks apt which kernel it would fetch now and names the files for it:
 # sets pkg, pkgver, kver, image and deb.
-resolve() {
-	local key
+resolve_debian() {
 	read -r pkg pkgver < <(kernel_package) || return 1
 	if [[ -n $pkg && -z $pkgver ]]; then
 		pkgver=$(apt-cache policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
@@ -80,13 +173,7 @@ resolve() {
 	fi
 	[[ -n $pkg && -n $pkgver ]] || return 1
 	kver=${pkg#linux-image-}
-	key=$(
-		{
-			printf '%s\n' "$pkg" "$pkgver" "$bbver" "${base_modules[*]}" "${dev_modules[*]}"
-			cat "$here/prepare.sh" "$here/init.sh"
-		} | sha256sum | cut -c1-12
-	)
-	image=$cache/images/$kver-$key
+	image=$cache/images/$kver-$(image_key "$pkg" "$pkgver" "${base_modules[*]}" "${dev_modules[*]}")
 	deb=$cache/debs/${pkg}_${pkgver}_amd64.deb
 }
 
@@ -97,34 +184,7 @@ update_lists() {
 	updated=1
 }
 
-have_image() {
-	if [[ -s $image/vmlinuz && -s $image/initrd.img ]]; then
-		# The mtime marks the last use, for pruning below.
-		touch "$image"
-		log "cached: $image"
-		printf '%s\n' "$image"
-		exit 0
-	fi
-}
-
-if ! resolve; then
-	# A fresh machine's apt may know no packages at all yet.
-	update_lists
-	resolve || die "apt-cache cannot resolve linux-image-amd64"
-fi
-have_image
-
-mkdir -p "$cache/debs" "$cache/images"
-# Two runs preparing at once would fight over the same files.
-exec 9>"$cache/.lock"
-flock 9
-have_image
-
-start=$SECONDS
-work=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-download() {
+download_debian() {
 	log "downloading $pkg $pkgver"
 	# As root, apt drops to user _apt, which cannot write into the cache
 	# directory: download as the calling user instead.
@@ -134,24 +194,6 @@ download() {
 	# Older kernels' packages are no longer needed.
 	find "$cache/debs" -name '*.deb' ! -path "$deb" -delete
 }
-if [[ ! -s $deb ]] && ! download; then
-	# Stale package lists can name a version the mirror no longer has.
-	((updated)) && die "cannot download $pkg $pkgver"
-	update_lists
-	resolve || die "apt-cache cannot resolve linux-image-amd64"
-	have_image
-	[[ -s $deb ]] || download || die "cannot download $pkg $pkgver"
-fi
-
-log "unpacking $(basename "$deb")"
-dpkg -x "$deb" "$work/tree"
-moddir=$work/tree/lib/modules/$kver
-[[ -d $moddir && -f $work/tree/boot/vmlinuz-$kver ]] ||
-	die "$deb has no kernel $kver"
-depmod -b "$work/tree" "$kver"
-
-root=$work/initramfs
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,host,share,etc/zc-vm,lib/modules/"$kver"}
 
 # Writes the modules (and their dependencies, in load order) of one group to
 # a list file, copying each .ko once; modules built into the kernel show up
@@ -180,28 +222,50 @@ collect() {
 		done <<<"$deps"
 	done
 }
-collect "$root/etc/zc-vm/modules.base" "${base_modules[@]}"
-collect "$root/etc/zc-vm/modules.dev" "${dev_modules[@]}"
-printf '%s\n' "$kver" >"$root/etc/zc-vm/kver"
 
-cp /bin/busybox "$root/bin/busybox"
-while read -r applet; do
-	[[ $applet == bin/busybox ]] && continue
-	ln -sf /bin/busybox "$root/$applet"
-done < <(/bin/busybox --list-full)
-install -m 0755 "$here/init.sh" "$root/init"
+# Debian's kernel: the package is downloaded and only the modules the test
+# bed needs go into the initramfs.
+prepare_debian() {
+	# busybox-static, not busybox: the initramfs has no C library.
+	ensure_packages busybox-static kmod cpio gzip
+	bbver=$(dpkg-query -W -f='${Version}' busybox-static)
+	if ! resolve_debian; then
+		# A fresh machine's apt may know no packages at all yet.
+		update_lists
+		resolve_debian || die "apt-cache cannot resolve linux-image-amd64"
+	fi
+	have_image
 
-mkdir -p "$work/out"
-cp "$work/tree/boot/vmlinuz-$kver" "$work/out/vmlinuz"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 >"$work/out/initrd.img"
-cat "$root"/etc/zc-vm/modules.{base,dev} >"$work/out/modules.txt"
-rm -rf "$image"
-mv "$work/out" "$image"
+	mkdir -p "$cache/debs"
+	begin_build
+	if [[ ! -s $deb ]] && ! download_debian; then
+		# Stale package lists can name a version the mirror no longer has.
+		((updated)) && die "cannot download $pkg $pkgver"
+		update_lists
+		resolve_debian || die "apt-cache cannot resolve linux-image-amd64"
+		have_image
+		[[ -s $deb ]] || download_debian || die "cannot download $pkg $pkgver"
+	fi
 
-log "built $image in $((SECONDS - start)) s:" \
-	"initrd.img $(du -h "$image/initrd.img" | cut -f1)," \
-	"$(wc -l <"$image/modules.txt") modules"
-# Images unused for a month (other kernels, other versions of init.sh).
-find "$cache/images" -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec rm -rf {} +
-printf '%s\n' "$image"
+	log "unpacking $(basename "$deb")"
+	dpkg -x "$deb" "$work/tree"
+	moddir=$work/tree/lib/modules/$kver
+	[[ -d $moddir && -f $work/tree/boot/vmlinuz-$kver ]] ||
+		die "$deb has no kernel $kver"
+	depmod -b "$work/tree" "$kver"
+
+	mkdir -p "$root/lib/modules/$kver"
+	collect "$root/etc/zc-vm/modules.base" "${base_modules[@]}"
+	collect "$root/etc/zc-vm/modules.dev" "${dev_modules[@]}"
+	printf '%s\n' "$kver" >"$root/etc/zc-vm/kver"
+	cat "$root"/etc/zc-vm/modules.{base,dev} >"$work/out/modules.txt"
+	log "$(wc -l <"$work/out/modules.txt") modules"
+	cp "$work/tree/boot/vmlinuz-$kver" "$work/out/vmlinuz"
+	finish_image modules
+}
+
+case $kernel in
+own) prepare_own ;;
+debian) prepare_debian ;;
+*) die "--kernel wants own or debian, not '$kernel'" ;;
+esac

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Runs one command inside a QEMU VM with a real Linux kernel (vivid, vgem, virtio-gpu) over the host's root.
+# Runs one command inside a QEMU VM with a real Linux kernel (vivid, vgem, virtio-gpu, vkms, udmabuf, dma-heaps, sw_sync) over the host's root.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Usage: tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
 #
 # Options:
+#   --kernel own|debian  which kernel to boot (default: $ZC_VM_KERNEL, else
+#                        own): the project's own kernel (every driver built
+#                        in, adds vkms, udmabuf, dma-heaps and sw_sync; see
+#                        build-kernel.sh) or Debian's linux-image-amd64
+#                        (vivid, vgem, virtio-gpu as modules)
 #   --timeout SECONDS    hard limit for the whole VM run (default 600); the
 #                        command itself gets a guest-side limit a little
 #                        shorter, so its own timeout shows up first
@@ -15,8 +20,11 @@
 #                        literally; blank lines and # comments skipped)
 #                        for the command's environment
 #   --env NAME=VALUE     one more variable (repeatable, after --env-file)
-#   --modparam MOD:PARAMS  parameters for a guest module, e.g.
-#                        'vivid:n_devs=1 node_types=0x1' (repeatable)
+#   --modparam MOD:PARAMS  parameters for a guest driver, e.g.
+#                        'vivid:n_devs=1 node_types=0x1' (repeatable); on
+#                        the own kernel they become MOD.NAME=VALUE words of
+#                        the kernel command line (built-in drivers read
+#                        them only there), so values cannot contain spaces
 #   --monitor PATH       where to put the QEMU monitor's unix socket
 #                        (default /tmp/zc-vm-mon.*/monitor.sock)
 #   --keep-log FILE      also copy the serial console log to FILE
@@ -65,6 +73,7 @@ shq() {
 	printf "'%s'" "$s"
 }
 
+kernel=${ZC_VM_KERNEL:-own}
 timeout_s=600
 share=
 env_file=
@@ -76,6 +85,7 @@ console=0
 console_copy=1
 while [[ $# -gt 0 ]]; do
 	case $1 in
+	--kernel) kernel=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--share) share=${2:?}; shift 2 ;;
 	--env-file) env_file=${2:?}; shift 2 ;;
@@ -92,6 +102,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $# -gt 0 ]] || usage
 [[ $timeout_s =~ ^[0-9]+$ && $timeout_s -ge 10 ]] || die "--timeout wants whole seconds >= 10"
+[[ $kernel == own || $kernel == debian ]] || die "--kernel wants own or debian, not '$kernel'"
 
 # The guest's limit leaves room for booting and for reporting back.
 margin=$((timeout_s / 5))
@@ -108,8 +119,9 @@ command -v qemu-system-x86_64 >/dev/null || {
 		{ "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" "${install[@]}" >/dev/null; }
 }
 
-image=$("$here/prepare.sh" | tail -n 1)
-[[ -s $image/vmlinuz && -s $image/initrd.img ]] || die "prepare.sh gave no image"
+image=$("$here/prepare.sh" --kernel "$kernel" | tail -n 1)
+[[ -s $image/vmlinuz && -s $image/initrd.img && -s $image/kind ]] || die "prepare.sh gave no image"
+kind=$(<"$image/kind")
 
 # The share must be given by its physical path: the guest mounts it at that
 # path, and a symlink in it would point into the initramfs while mounting.
@@ -148,14 +160,31 @@ for e in "${extra_env[@]}"; do
 	envs+=("$e")
 done
 
+# Driver parameters: modules get them from init.sh's insmod, built-in
+# drivers only from the kernel command line (MOD.NAME=VALUE words).
+cmdline_params=()
+for mp in "${modparams[@]}"; do
+	[[ $mp =~ ^([A-Za-z0-9_-]+):(.*)$ ]] || die "--modparam wants MODULE:PARAMS: $mp"
+	[[ $kind == builtin ]] || continue
+	mod=${BASH_REMATCH[1]}
+	read -r -a words <<<"${BASH_REMATCH[2]}"
+	for w in "${words[@]}"; do
+		[[ $w =~ ^[A-Za-z0-9_-]+(=[^\"\\]*)?$ ]] ||
+			die "--modparam $mod: '$w' is not NAME=VALUE (no quotes on the kernel command line)"
+		cmdline_params+=("$mod.$w")
+	done
+done
+
 # Configuration read by the guest's /init (POSIX sh assignments).
 {
 	printf 'ZC_SHARE=%s\n' "$(shq "$share")"
-	for mp in "${modparams[@]}"; do
-		[[ $mp =~ ^([A-Za-z0-9_-]+):(.*)$ ]] || die "--modparam wants MODULE:PARAMS: $mp"
-		name=${BASH_REMATCH[1]//-/_}
-		printf 'ZC_MODPARAMS_%s=%s\n' "$name" "$(shq "${BASH_REMATCH[2]}")"
-	done
+	if [[ $kind == modules ]]; then
+		for mp in "${modparams[@]}"; do
+			[[ $mp =~ ^([A-Za-z0-9_-]+):(.*)$ ]]
+			name=${BASH_REMATCH[1]//-/_}
+			printf 'ZC_MODPARAMS_%s=%s\n' "$name" "$(shq "${BASH_REMATCH[2]}")"
+		done
+	fi
 } >"$share/.zc-vm/config"
 
 # The script the guest runs inside the chroot. Every word is quoted here, so
@@ -217,13 +246,13 @@ qemu=(
 	-kernel "$image/vmlinuz" -initrd "$image/initrd.img"
 	# panic=-1: a dead guest reboots at once, and -no-reboot turns that into
 	# QEMU exiting, instead of waiting out the timeout.
-	-append "console=ttyS0 quiet loglevel=4 panic=-1"
+	-append "console=ttyS0 quiet loglevel=4 panic=-1${cmdline_params[*]:+ ${cmdline_params[*]}}"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=${share//,/,,},mount_tag=zcshare,security_model=none,multidevs=remap"
 	-monitor "unix:${monitor//,/,,},server,nowait"
 )
 
-say "kernel $(basename "$image"), timeout ${timeout_s} s (command ${guest_timeout} s)"
+say "kernel $kernel ($(basename "$image")), timeout ${timeout_s} s (command ${guest_timeout} s)"
 say "share $share"
 say "QEMU monitor: $monitor"
 start=$SECONDS
