@@ -65,10 +65,29 @@ gst_zc_buffer_pool_is_dmabuf (GstBufferPool * pool)
   return ret;
 }
 
-/* A configured GstZcBufferPool for @caps, or NULL (logged). */
+/* The first allocation param of @query that is the project's allocator
+ * (an element's own choice of backend), or NULL. */
+static GstAllocator *
+query_zc_allocator (GstQuery * query)
+{
+  guint i;
+
+  for (i = 0; query && i < gst_query_get_n_allocation_params (query); i++) {
+    GstAllocator *allocator = NULL;
+
+    gst_query_parse_nth_allocation_param (query, i, &allocator, NULL);
+    if (allocator && GST_IS_ZC_DMABUF_ALLOCATOR (allocator))
+      return allocator;
+    gst_clear_object (&allocator);
+  }
+  return NULL;
+}
+
+/* A configured GstZcBufferPool for @caps, or NULL (logged). Its memory
+ * comes from @allocator, or an auto allocator when NULL. */
 static GstBufferPool *
-new_pool (GstElement * element, GstCaps * caps, guint min, guint max,
-    guint * size)
+new_pool (GstElement * element, GstCaps * caps, GstAllocator * allocator,
+    guint min, guint max, guint * size)
 {
   GstBufferPool *pool = gst_zc_buffer_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
@@ -78,6 +97,8 @@ new_pool (GstElement * element, GstCaps * caps, guint min, guint max,
     goto wrong_caps;
 
   gst_buffer_pool_config_set_params (config, caps, info.size, min, max);
+  if (allocator)
+    gst_buffer_pool_config_set_allocator (config, allocator, NULL);
   gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   if (!gst_buffer_pool_set_config (pool, config))
     goto config_failed;
@@ -137,7 +158,7 @@ gst_zc_propose_allocation (GstElement * element, GstQuery * query,
   if (!need_pool)
     return TRUE;
 
-  pool = new_pool (element, caps, min_buffers, max_buffers, &size);
+  pool = new_pool (element, caps, NULL, min_buffers, max_buffers, &size);
   if (!pool)
     return FALSE;
 
@@ -192,6 +213,9 @@ keep_downstream_pool (GstElement * element, GstQuery * query)
  * downstream's first pool when it hands out dma-buf memory, else puts a
  * #GstZcBufferPool for the query's caps first in @query, logging the
  * fallback at INFO. The base classes then use the query's first pool.
+ * The new pool allocates from the first #GstZcDmabufAllocator among the
+ * query's allocation params (put it there to choose a backend), or from
+ * an `auto` allocator.
  *
  * Returns: %FALSE when no pool could be made for the caps (logged).
  *
@@ -202,6 +226,7 @@ gst_zc_decide_allocation (GstElement * element, GstQuery * query,
     guint min_buffers)
 {
   GstCaps *caps = NULL;
+  GstAllocator *allocator;
   GstBufferPool *pool;
   guint size = 0;
 
@@ -213,7 +238,9 @@ gst_zc_decide_allocation (GstElement * element, GstQuery * query,
   gst_query_parse_allocation (query, &caps, NULL);
   if (!caps)
     return FALSE;
-  pool = new_pool (element, caps, min_buffers, 0, &size);
+  allocator = query_zc_allocator (query);
+  pool = new_pool (element, caps, allocator, min_buffers, 0, &size);
+  gst_clear_object (&allocator);
   if (!pool)
     return FALSE;
 

@@ -240,11 +240,17 @@ export_failed:
 static gint
 drm_alloc (gpointer data, gsize size, gsize * alloc_size, GError ** error)
 {
+  gsize rows = size / DUMB_PITCH + (size % DUMB_PITCH ? 1 : 0);
   guint32 pitch;
 
-  return gst_zc_backend_drm_alloc_dumb (data, DUMB_WIDTH,
-      MAX (1, (size + DUMB_PITCH - 1) / DUMB_PITCH), DUMB_BPP, &pitch,
-      alloc_size, error);
+  /* The dumb buffer's height is a 32-bit row count. */
+  if (rows > G_MAXUINT32) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+        "%" G_GSIZE_FORMAT " bytes is too large for a dumb buffer", size);
+    return -1;
+  }
+  return gst_zc_backend_drm_alloc_dumb (data, DUMB_WIDTH, MAX (1, rows),
+      DUMB_BPP, &pitch, alloc_size, error);
 }
 
 static void

@@ -195,6 +195,22 @@ get_wrapper (GstMemory * mem)
   return wrapper;
 }
 
+/* gst_buffer_copy_into() leaves out metas tagged "memory" (GstVideoMeta
+ * among them) when the memories are not copied; the view has the very same
+ * memories at the same offsets, so they still describe it. */
+static gboolean
+copy_memory_meta (GstBuffer * buffer, GstMeta ** meta, gpointer view)
+{
+  const GstMetaInfo *info = (*meta)->info;
+  GstMetaTransformCopy copy = { FALSE, 0, -1 };
+
+  if (info->transform_func && gst_meta_api_type_has_tag (info->api,
+          g_quark_from_static_string (GST_META_TAG_MEMORY_STR)))
+    info->transform_func (view, *meta, buffer, _gst_meta_transform_copy,
+        &copy);
+  return TRUE;
+}
+
 /**
  * gst_zc_buffer_get_cpu_view:
  * @buffer: a buffer about to be mapped by the CPU
@@ -253,6 +269,7 @@ gst_zc_buffer_get_cpu_view (GstBuffer * buffer)
               mem->size));
   }
   gst_buffer_copy_into (view, buffer, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_foreach_meta (buffer, copy_memory_meta, view);
   gst_buffer_add_parent_buffer_meta (view, buffer);
 
   return view;

@@ -40,6 +40,7 @@
 #include "gstzcprivate.h"
 
 #include <gio/gio.h>
+#include <unistd.h>
 
 #define GST_CAT_DEFAULT gst_zc_allocator_debug
 
@@ -144,6 +145,40 @@ gst_zc_dmabuf_mem_unmap_full (GstMemory * mem, GstMapInfo * info)
   mem->allocator->mem_unmap (mem);
 }
 
+/* The bytes a request needs (prefix + size + padding), or 0 with @error
+ * set when there is nothing to allocate, the sum overflows, or it exceeds
+ * the machine's memory: backends would hand out a sparse memfd that fails
+ * later, or let the kernel allocate pages until the OOM killer steps in. */
+static gsize
+checked_total (gsize size, const GstAllocationParams * params,
+    GError ** error)
+{
+  guint64 ram = (guint64) sysconf (_SC_PHYS_PAGES) * sysconf (_SC_PAGESIZE);
+  gsize total;
+
+  if (size == 0)
+    goto empty;
+  if (!g_size_checked_add (&total, size, params->prefix)
+      || !g_size_checked_add (&total, total, params->padding))
+    goto too_large;
+  if (total > ram)
+    goto too_large;
+  return total;
+
+  /* ERRORS */
+empty:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      "a memory of 0 bytes was asked for");
+  return 0;
+too_large:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+      "%" G_GSIZE_FORMAT " bytes (+%" G_GSIZE_FORMAT " prefix, +%"
+      G_GSIZE_FORMAT " padding) is more than this machine's %"
+      G_GUINT64_FORMAT " bytes of memory", size, params->prefix,
+      params->padding, ram);
+  return 0;
+}
+
 static GstMemory *
 gst_zc_dmabuf_allocator_alloc (GstAllocator * allocator, gsize size,
     GstAllocationParams * params)
@@ -158,10 +193,14 @@ gst_zc_dmabuf_allocator_alloc (GstAllocator * allocator, gsize size,
   if (!self->ops)
     goto import_only;
 
-  total = params->prefix + size + params->padding;
+  total = checked_total (size, params, &error);
+  if (total == 0)
+    goto alloc_failed;
   fd = self->ops->alloc (self->state, total, &alloc_size, &error);
   if (fd < 0)
     goto alloc_failed;
+  if (alloc_size < total)
+    goto short_memory;
 
   owner = self->ops->is_dmabuf ? allocator : self->fd_allocator;
   mem = gst_fd_allocator_alloc (owner, fd, alloc_size,
@@ -178,8 +217,14 @@ import_only:
   return NULL;
 alloc_failed:
   GST_ERROR_OBJECT (self, "allocating %" G_GSIZE_FORMAT " bytes failed: %s",
-      total, error->message);
+      size, error->message);
   g_clear_error (&error);
+  return NULL;
+short_memory:
+  GST_ERROR_OBJECT (self, "backend %s gave %" G_GSIZE_FORMAT " bytes for a "
+      "request of %" G_GSIZE_FORMAT, self->ops->describe (self->state),
+      alloc_size, total);
+  close (fd);
   return NULL;
 }
 

@@ -236,6 +236,26 @@ GST_START_TEST (test_auto_backend)
 
 GST_END_TEST;
 
+/* Nothing to allocate, an overflowing request and more than the machine's
+ * memory all fail cleanly, without an fd left behind. */
+GST_START_TEST (test_bad_sizes)
+{
+  GstAllocator *alloc = new_memfd_allocator ();
+  GstAllocationParams params;
+  guint before = count_fds ();
+
+  fail_unless (gst_allocator_alloc (alloc, 0, NULL) == NULL);
+  fail_unless (gst_allocator_alloc (alloc, (gsize) 1 << 50,
+          NULL) == NULL);
+  gst_allocation_params_init (&params);
+  params.prefix = 64;
+  fail_unless (gst_allocator_alloc (alloc, G_MAXSIZE - 10, &params) == NULL);
+  fail_unless_equals_int (count_fds (), before);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_dumb_needs_drm)
 {
   GstAllocator *alloc = new_memfd_allocator ();
@@ -302,6 +322,7 @@ zcallocator_suite (void)
   tcase_add_test (tc, test_no_fd_leak);
   tcase_add_test (tc, test_drm_unavailable_is_named);
   tcase_add_test (tc, test_auto_backend);
+  tcase_add_test (tc, test_bad_sizes);
   tcase_add_test (tc, test_dumb_needs_drm);
   tcase_add_test (tc, test_importer_allocates_nothing);
   tcase_add_test (tc, test_in_buffer_pool);

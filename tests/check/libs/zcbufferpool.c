@@ -374,12 +374,20 @@ GST_START_TEST (test_decide_allocation)
   GstAllocator *dmabuf_alloc = gst_dmabuf_allocator_new ();
   GstStructure *config;
 
+  GstAllocator *memfd = memfd_allocator (), *used;
+
   gst_query_add_allocation_pool (query, sys_pool, 64 * 48 * 4, 2, 0);
+  /* the element's own allocator, as the query's first param, is used */
+  gst_query_add_allocation_param (query, memfd, NULL);
   fail_unless (gst_zc_decide_allocation (NULL, query, 2));
   gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
   fail_unless (GST_IS_ZC_BUFFER_POOL (pool));
+  used = gst_zc_buffer_pool_get_allocator (GST_ZC_BUFFER_POOL (pool));
+  fail_unless (used == memfd);
+  gst_object_unref (used);
   gst_object_unref (pool);
   gst_query_unref (query);
+  gst_object_unref (memfd);
 
   dmabuf_pool = gst_buffer_pool_new ();
   config = gst_buffer_pool_get_config (dmabuf_pool);

@@ -13,6 +13,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/zerocopy/zerocopy.h>
+#include <gst/video/video.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -227,15 +228,25 @@ GST_START_TEST (test_cpu_view_of_foreign_dmabuf)
   GstMemory *vmem;
   GstMapInfo info, info2;
 
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0, };
+  gint strides[GST_VIDEO_MAX_PLANES] = { 128, };
+  GstVideoMeta *meta;
+
   gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (upstream, fd,
           8192));
   GST_BUFFER_PTS (buf) = 42 * GST_SECOND;
+  /* a padded layout the view must keep: 16x16 GRAY8 with 128-byte rows */
+  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_FORMAT_GRAY8, 16, 16, 1, offsets, strides);
 
   view = gst_zc_buffer_get_cpu_view (buf);
   fail_unless (view != NULL);
   fail_unless (view != buf);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (view), 42 * GST_SECOND);
   fail_unless (gst_buffer_get_parent_buffer_meta (view) != NULL);
+  meta = gst_buffer_get_video_meta (view);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->stride[0], 128);
   vmem = gst_buffer_peek_memory (view, 0);
   fail_unless (GST_IS_ZC_DMABUF_ALLOCATOR (vmem->allocator));
   fail_unless (gst_is_dmabuf_memory (vmem));
