@@ -146,7 +146,14 @@ rm -rf "$share/.zc-vm" "$share/guest-status" "$share/guest-output.log" \
 mkdir "$share/.zc-vm"
 
 # The environment, as env(1) arguments: later settings override earlier.
-envs=("PATH=$PATH" "HOME=/tmp" "LANG=C.UTF-8" "ZC_VM=1" "ZC_VM_SHARE=$share")
+# Screendumps on request: the guest cannot reach QEMU's monitor, so a guest
+# program writes the path of a PPM to make (inside the share) into
+# $ZC_VM_SCREENDUMP_DIR/request; run.sh answers with the monitor's
+# screendump and then creates .../done (remove it before asking again).
+dump_dir=$share/.zc-vm/screendump
+mkdir "$dump_dir"
+envs=("PATH=$PATH" "HOME=/tmp" "LANG=C.UTF-8" "ZC_VM=1" "ZC_VM_SHARE=$share"
+	"ZC_VM_SCREENDUMP_DIR=$dump_dir")
 if [[ -n $env_file ]]; then
 	[[ -r $env_file ]] || die "cannot read $env_file"
 	while IFS= read -r line || [[ -n $line ]]; do
@@ -234,6 +241,57 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Sends one command to QEMU's human monitor and returns once QEMU printed
+# its next prompt, i.e. the command has completed; fails on any reply.
+monitor_command() {
+	python3 - "$monitor" "$1" <<'EOF'
+import socket
+import sys
+
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.settimeout(30)
+sock.connect(sys.argv[1])
+
+
+def until_prompt():
+    data = b""
+    while not data.endswith(b"(qemu) "):
+        chunk = sock.recv(4096)
+        if not chunk:
+            sys.exit("monitor closed the connection")
+        data += chunk
+    return data
+
+
+until_prompt()
+sock.sendall(sys.argv[2].encode() + b"\n")
+reply = until_prompt().decode(errors="replace")
+# The reply echoes the command; anything else before the prompt is an error.
+lines = [l for l in reply.replace("\r", "").split("\n")[1:] if l and l != "(qemu) "]
+if lines:
+    sys.exit("monitor: " + " / ".join(lines))
+EOF
+}
+
+# Answers the guest's screendump requests for as long as QEMU runs.
+serve_screendumps() {
+	local ppm
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		if [[ -f $dump_dir/request ]]; then
+			ppm=$(<"$dump_dir/request")
+			rm -f "$dump_dir/request"
+			# Only a file in the share: the path comes from the guest.
+			if [[ $ppm == "$share"/*.ppm && $ppm != *..* ]]; then
+				monitor_command "screendump $ppm" || say "screendump of $ppm failed"
+			else
+				say "refusing a screendump to '$ppm' (outside the share)"
+			fi
+			touch "$dump_dir/done"
+		fi
+		sleep 0.2
+	done
+}
+
 serial=$share/serial.log
 # QEMU reads commas in option values as separators unless doubled.
 # shellcheck disable=SC2054 # the commas are QEMU's
@@ -262,6 +320,7 @@ else
 	timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$serial" 2>&1 &
 fi
 qemu_pid=$!
+serve_screendumps &
 qemu_rc=0
 wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=

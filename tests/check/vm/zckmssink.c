@@ -777,7 +777,7 @@ check_screen_bars (gint card)
   g_free (screen.pixels);
 }
 
-/* Screendump: the host helper reads QEMU's display */
+/* Screendump: run.sh reads QEMU's display on the host */
 
 /* A binary PPM (P6, maxval 255) as RGB bytes; fails on anything else. */
 static guint8 *
@@ -801,8 +801,8 @@ read_ppm (const gchar * path, guint * width, guint * height)
   return pixels;
 }
 
-/* Asks the host helper for a screendump of the running display (a request
- * file in the share), waits for it and checks the bars in it. */
+/* Asks the test bed's run.sh for a QEMU screendump of the running display
+ * (a request file in the share), waits for it and checks the bars in it. */
 static void
 check_screendump (const gchar * dir)
 {
@@ -814,11 +814,12 @@ check_screendump (const gchar * dir)
   guint width, height, bar;
   guint8 *pixels;
 
+  g_unlink (done);
   fail_unless (g_file_set_contents (tmp, ppm, -1, NULL));
   fail_unless (g_rename (tmp, request) == 0);
   while (!g_file_test (done, G_FILE_TEST_EXISTS)) {
     fail_unless (g_get_monotonic_time () < deadline, "no screendump came "
-        "(is tests/check/vm/zckmssink-screendump.sh running?)");
+        "(does tests/vm/run.sh serve ZC_VM_SCREENDUMP_DIR?)");
     g_usleep (100 * 1000);
   }
 
@@ -846,7 +847,7 @@ check_screendump (const gchar * dir)
  * dma-buf every frame went through the counted copy. */
 GST_START_TEST (test_default_display)
 {
-  const gchar *dump_dir = g_getenv ("ZC_KMS_SCREENDUMP_DIR");
+  const gchar *dump_dir = g_getenv ("ZC_VM_SCREENDUMP_DIR");
   gint card = open_card ("virtio_gpu");
   GArray *fbs_before = list_framebuffers (card);
   guint32 crtc_before = crtc_fb (card);
