@@ -102,7 +102,7 @@ GST_START_TEST (test_format_table)
   guint i, n;
   const GstVideoFormat *formats = gst_zc_format_list (&n);
 
-  fail_unless (n >= 18);
+  fail_unless (n >= 24);
   for (i = 0; i < n; i++) {
     guint32 fourcc = gst_zc_format_to_drm_fourcc (formats[i]);
 
@@ -122,6 +122,10 @@ GST_START_TEST (test_format_table)
       DRM_FORMAT_YUV420);
   fail_unless_equals_int (gst_zc_format_to_drm_fourcc (GST_VIDEO_FORMAT_YUY2),
       DRM_FORMAT_YUYV);
+  fail_unless_equals_int (gst_zc_format_to_drm_fourcc (GST_VIDEO_FORMAT_xBGR),
+      DRM_FORMAT_RGBX8888);
+  fail_unless_equals_int (gst_zc_format_to_drm_fourcc (GST_VIDEO_FORMAT_Y42B),
+      DRM_FORMAT_YUV422);
   fail_unless_equals_int (gst_zc_format_to_drm_fourcc
       (GST_VIDEO_FORMAT_v308), DRM_FORMAT_INVALID);
   fail_unless_equals_int (gst_zc_format_from_drm_fourcc (DRM_FORMAT_C8),
