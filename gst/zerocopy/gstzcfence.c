@@ -21,6 +21,10 @@
  * gst_zc_dmabuf_export_sync_file() takes a dma-buf's current implicit
  * fences out as one sync_file.
  *
+ * Memory that no kernel driver can fence (memfd, a dma-buf no fencing
+ * driver imports) is fenced by a #GstZcFenceMeta on the buffer;
+ * gst_zc_fence_wait_buffer() waits for both kinds.
+ *
  * Since: 0.1
  */
 
@@ -29,6 +33,7 @@
 #endif
 
 #include "gstzcfence.h"
+#include "gstzcfencemeta.h"
 #include "gstzcprivate.h"
 
 #include <errno.h>
@@ -97,6 +102,15 @@ deadline_from_timeout (GstClockTime timeout)
   return g_get_monotonic_time () + timeout / GST_USECOND;
 }
 
+/* What is left of @deadline, as a timeout for the fence meta. */
+static GstClockTime
+timeout_from_deadline (gint64 deadline)
+{
+  if (deadline < 0)
+    return GST_CLOCK_TIME_NONE;
+  return MAX (0, deadline - g_get_monotonic_time ()) * GST_USECOND;
+}
+
 static gshort
 events_for (GstMapFlags flags)
 {
@@ -141,11 +155,17 @@ gst_zc_fence_wait_fd (gint fd, GstMapFlags flags, GstClockTime timeout,
  *   %GST_CLOCK_TIME_NONE
  * @error: return location for a #GError
  *
- * gst_zc_fence_wait_fd() on every fd-backed memory of @buffer, within one
- * shared @timeout. Memory without an fd (system memory) is always ready.
+ * Waits for every #GstZcFenceMeta of @buffer (the project's own fences,
+ * for memory no kernel driver fences: gst_zc_fence_meta_wait_buffer()),
+ * then gst_zc_fence_wait_fd() on every fd-backed memory of @buffer, all
+ * within one shared @timeout. Memory without an fd (system memory) and
+ * without a fence meta is always ready. Every consumer waits for a device
+ * through this call, whichever kind of fence the device left.
  *
- * Returns: %TRUE when every memory is ready; %FALSE with @error set as for
- * gst_zc_fence_wait_fd().
+ * Returns: %TRUE when every fence is signalled and every memory is ready;
+ * %FALSE with @error set as for gst_zc_fence_wait_fd(), or as for
+ * gst_zc_fence_meta_wait() when a fence meta timed out or was signalled
+ * with an error (the writer gave up: the content is undefined).
  *
  * Since: 0.1
  */
@@ -159,6 +179,12 @@ gst_zc_fence_wait_buffer (GstBuffer * buffer, GstMapFlags flags,
 
   g_return_val_if_fail (GST_IS_BUFFER (buffer), FALSE);
   gst_zc_debug_init ();
+
+  /* The meta first: a device may fence the queued job with it alone and
+   * add its kernel fence only once the job runs. */
+  if (!gst_zc_fence_meta_wait_buffer (buffer, timeout_from_deadline
+          (deadline), error))
+    return FALSE;
 
   n = gst_buffer_n_memory (buffer);
   for (i = 0; i < n; i++) {

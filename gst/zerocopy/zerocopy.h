@@ -6,11 +6,14 @@
 #define __GST_ZEROCOPY_H__
 
 #include <gst/zerocopy/zerocopy-prelude.h>
+#include <gst/zerocopy/gstzcaccel.h>
 #include <gst/zerocopy/gstzcallocation.h>
 #include <gst/zerocopy/gstzcbufferpool.h>
 #include <gst/zerocopy/gstzccpuaccess.h>
 #include <gst/zerocopy/gstzcdmabufallocator.h>
 #include <gst/zerocopy/gstzcfence.h>
+#include <gst/zerocopy/gstzcfencemeta.h>
 #include <gst/zerocopy/gstzcformat.h>
+#include <gst/zerocopy/gstzcupload.h>
 
 #endif /* __GST_ZEROCOPY_H__ */
