@@ -668,6 +668,7 @@ count_upload (GstZcAccel * self)
   frames = ++self->uploads;
   bytes = self->upload_bytes += size;
   GST_OBJECT_UNLOCK (self);
+  gst_zc_stats_add_copy (GST_ELEMENT (self), size);
 
   if (!self->upload_announced) {
     GST_CAT_INFO_OBJECT (CAT_PERFORMANCE, self, "copying %s %dx%d input "

@@ -148,6 +148,7 @@ gst_zc_upload_count_copy (GstZcUpload * self)
   frames = ++self->frames_copied;
   bytes = self->bytes_copied += size;
   GST_OBJECT_UNLOCK (self);
+  gst_zc_stats_add_copy (GST_ELEMENT (self), size);
 
   if (!self->copy_announced) {
     GST_CAT_INFO_OBJECT (CAT_PERFORMANCE, self, "copying %s %dx%d frames "

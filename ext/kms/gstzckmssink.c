@@ -1362,6 +1362,8 @@ gst_zc_kms_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   self->stats.copies += copied > 0;
   self->stats.bytes_copied += copied;
   GST_OBJECT_UNLOCK (self);
+  if (copied > 0)
+    gst_zc_stats_add_copy (GST_ELEMENT (self), copied);
   return GST_FLOW_OK;
 
   /* ERRORS */

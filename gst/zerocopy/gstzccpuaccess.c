@@ -28,6 +28,7 @@
 #include "gstzccpuaccess.h"
 #include "gstzcdmabufallocator.h"
 #include "gstzcprivate.h"
+#include "gstzcstats.h"
 
 #include <errno.h>
 #include <string.h>
@@ -107,6 +108,9 @@ gst_zc_dmabuf_sync (gint fd, guint64 flags)
     return FALSE;
   }
 
+  /* A bracket is counted once, at its START (DMA_BUF_SYNC_START is 0). */
+  if (!(flags & DMA_BUF_SYNC_END))
+    gst_zc_stats_add_sync_bracket ();
   return TRUE;
 }
 

@@ -28,6 +28,7 @@
 #include "gstzcupload.h"
 #include "gstzccpuaccess.h"
 #include "gstzcprivate.h"
+#include "gstzcstats.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -215,6 +216,7 @@ gst_zc_buffer_upload (GstBuffer * dest, GstBuffer * src,
   gst_zc_video_frame_unmap (&in);
   if (!copied)
     goto copy_failed;
+  gst_zc_stats_add_helper_copy (GST_VIDEO_INFO_SIZE (info));
 
   GST_LOG ("uploaded a %s %dx%d frame into %" GST_PTR_FORMAT,
       GST_VIDEO_INFO_NAME (info), GST_VIDEO_INFO_WIDTH (info),

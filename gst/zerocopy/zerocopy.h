@@ -14,6 +14,7 @@
 #include <gst/zerocopy/gstzcfence.h>
 #include <gst/zerocopy/gstzcfencemeta.h>
 #include <gst/zerocopy/gstzcformat.h>
+#include <gst/zerocopy/gstzcstats.h>
 #include <gst/zerocopy/gstzcupload.h>
 
 #endif /* __GST_ZEROCOPY_H__ */
