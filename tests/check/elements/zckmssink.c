@@ -12,6 +12,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <dirent.h>
@@ -284,19 +285,6 @@ GST_END_TEST;
 
 /* The element without a display */
 
-static guint
-count_fds (void)
-{
-  DIR *dir = opendir ("/proc/self/fd");
-  guint n = 0;
-
-  fail_unless (dir != NULL);
-  while (readdir (dir))
-    n++;
-  closedir (dir);
-  return n;
-}
-
 static gboolean
 host_has_cards (void)
 {
@@ -343,7 +331,7 @@ GST_START_TEST (test_no_device)
     return;
   }
 
-  before = count_fds ();
+  before = zc_test_count_fds ();
   for (i = 0; i < 5; i++) {
     sink = gst_element_factory_make ("zckmssink", NULL);
     debug = ready_fails (sink, GST_RESOURCE_ERROR_NOT_FOUND);
@@ -351,7 +339,7 @@ GST_START_TEST (test_no_device)
     g_free (debug);
     gst_object_unref (sink);
   }
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
 }
 
 GST_END_TEST;
@@ -359,7 +347,7 @@ GST_END_TEST;
 GST_START_TEST (test_device_does_not_exist)
 {
   GstElement *sink = gst_element_factory_make ("zckmssink", NULL);
-  guint before = count_fds ();
+  guint before = zc_test_count_fds ();
   gchar *debug;
 
   g_object_set (sink, "device", "/nonexistent/card0", NULL);
@@ -373,7 +361,7 @@ GST_START_TEST (test_device_does_not_exist)
   fail_unless (strstr (debug, "not a character device") != NULL, "%s", debug);
   g_free (debug);
 
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
   gst_object_unref (sink);
 }
 
@@ -397,7 +385,7 @@ GST_END_TEST;
 GST_START_TEST (test_bad_mode_string)
 {
   GstElement *sink = gst_element_factory_make ("zckmssink", NULL);
-  guint before = count_fds ();
+  guint before = zc_test_count_fds ();
   gchar *debug;
 
   /* Refused before any device is opened. */
@@ -406,7 +394,7 @@ GST_START_TEST (test_bad_mode_string)
   debug = ready_fails (sink, GST_RESOURCE_ERROR_SETTINGS);
   fail_unless (strstr (debug, "1280x720@") != NULL, "%s", debug);
   g_free (debug);
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
   gst_object_unref (sink);
 }
 

@@ -16,6 +16,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <gst/allocators/allocators.h>
@@ -863,19 +864,6 @@ GST_START_TEST (test_short_buffer_is_an_error)
 
 GST_END_TEST;
 
-static guint
-count_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  fail_unless (dir != NULL);
-  while (g_dir_read_name (dir))
-    n++;
-  g_dir_close (dir);
-  return n;
-}
-
 /* Out of fds while the pool needs a new frame (the first is still held
  * downstream): a RESOURCE error naming the allocation, not a bare flow
  * error. Check runs each test in a child: the limit goes with it. */
@@ -897,7 +885,7 @@ GST_START_TEST (test_allocation_failure_is_an_error)
   fail_unless (getrlimit (RLIMIT_NOFILE, &saved) == 0);
   low = saved;
   /* count_fds() counted its own directory fd: none is left free */
-  low.rlim_cur = count_fds () - 1;
+  low.rlim_cur = zc_test_count_fds () - 1;
   fail_unless (setrlimit (RLIMIT_NOFILE, &low) == 0);
   fail_unless_equals_int (gst_harness_push (h, make_input (&info, 1)),
       GST_FLOW_ERROR);

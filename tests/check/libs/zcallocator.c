@@ -7,24 +7,12 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
-
-static guint
-count_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  fail_unless (dir != NULL);
-  while (g_dir_read_name (dir))
-    n++;
-  g_dir_close (dir);
-  return n;
-}
 
 /* Mappings of the memfd backend's memory, as /proc/self/maps lists them */
 static guint
@@ -155,7 +143,7 @@ GST_END_TEST;
 GST_START_TEST (test_no_fd_leak)
 {
   GstAllocator *alloc = new_memfd_allocator ();
-  guint before = count_fds (), maps_before = count_memfd_mappings ();
+  guint before = zc_test_count_fds (), maps_before = count_memfd_mappings ();
   guint i;
 
   for (i = 0; i < 1000; i++) {
@@ -169,10 +157,10 @@ GST_START_TEST (test_no_fd_leak)
     gst_memory_unref (mem);
   }
 
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
   fail_unless_equals_int (count_memfd_mappings (), maps_before);
   gst_object_unref (alloc);
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
 }
 
 GST_END_TEST;
@@ -182,7 +170,7 @@ GST_START_TEST (test_drm_unavailable_is_named)
 {
   GError *error = NULL;
   GstAllocator *alloc;
-  guint before = count_fds ();
+  guint before = zc_test_count_fds ();
 
   alloc = gst_zc_dmabuf_allocator_new (GST_ZC_BACKEND_DRM,
       "/nonexistent/card0", &error);
@@ -206,7 +194,7 @@ GST_START_TEST (test_drm_unavailable_is_named)
   fail_unless (alloc == NULL);
   g_clear_error (&error);
 
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
 }
 
 GST_END_TEST;
@@ -242,7 +230,7 @@ GST_START_TEST (test_bad_sizes)
 {
   GstAllocator *alloc = new_memfd_allocator ();
   GstAllocationParams params;
-  guint before = count_fds ();
+  guint before = zc_test_count_fds ();
 
   fail_unless (gst_allocator_alloc (alloc, 0, NULL) == NULL);
   fail_unless (gst_allocator_alloc (alloc, (gsize) 1 << 50,
@@ -250,7 +238,7 @@ GST_START_TEST (test_bad_sizes)
   gst_allocation_params_init (&params);
   params.prefix = 64;
   fail_unless (gst_allocator_alloc (alloc, G_MAXSIZE - 10, &params) == NULL);
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
   gst_object_unref (alloc);
 }
 

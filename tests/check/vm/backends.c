@@ -15,6 +15,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <errno.h>
@@ -42,29 +43,6 @@ typedef struct
 } Backend;
 
 static const gchar *drm_drivers[] = { "vgem", "virtio_gpu", "vkms" };
-
-/* The first /dev/dri/cardN whose driver is @driver, or NULL. */
-static gchar *
-find_drm_node (const gchar * driver)
-{
-  gint i;
-
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%d", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersion *v = fd >= 0 ? drmGetVersion (fd) : NULL;
-    gboolean found = v && g_str_equal (v->name, driver);
-
-    if (v)
-      drmFreeVersion (v);
-    if (fd >= 0)
-      close (fd);
-    if (found)
-      return path;
-    g_free (path);
-  }
-  return NULL;
-}
 
 static void
 backend_free (Backend * b)
@@ -103,7 +81,7 @@ list_backends (void)
 
     b->label = drm_drivers[i];
     b->backend = GST_ZC_BACKEND_DRM;
-    b->device = find_drm_node (drm_drivers[i]);
+    b->device = zc_test_find_drm_card (drm_drivers[i]);
     b->present = b->device != NULL;
     b->node = b->device ? g_strdup (b->device) :
         g_strdup_printf ("a DRM node of %s", drm_drivers[i]);
@@ -185,20 +163,6 @@ for_each_present (const gchar * what, BackendTest test, gboolean with_memfd)
   g_string_free (ran, TRUE);
   g_string_free (absent, TRUE);
   g_ptr_array_unref (list);
-}
-
-/* Open fds, the one reading /proc/self/fd included. */
-static guint
-count_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  fail_unless (dir != NULL);
-  while (g_dir_read_name (dir))
-    n++;
-  g_dir_close (dir);
-  return n;
 }
 
 static gboolean
@@ -462,7 +426,7 @@ static gint
 try_bad_size (const Backend * b, guint64 size)
 {
   GstAllocator *alloc = open_allocator (b);
-  guint fds = count_fds ();
+  guint fds = zc_test_count_fds ();
   GstMemory *mem;
 
   gst_debug_set_threshold_for_name ("zcallocator", GST_LEVEL_ERROR);
@@ -479,7 +443,7 @@ try_bad_size (const Backend * b, guint64 size)
   }
   if (n_alloc_errors == 0)
     return REFUSED_SILENTLY;
-  return count_fds () == fds ? REFUSED : FDS_LEAKED;
+  return zc_test_count_fds () == fds ? REFUSED : FDS_LEAKED;
 }
 
 /* What went wrong with bad sizes, over all backends, so that one run
@@ -568,7 +532,7 @@ exhaust_fds (const Backend * b)
   GPtrArray *mems = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_memory_unref);
   struct rlimit saved, low;
-  guint fds = count_fds (), i;
+  guint fds = zc_test_count_fds (), i;
   GstMemory *mem;
 
   fail_unless (getrlimit (RLIMIT_NOFILE, &saved) == 0);
@@ -585,7 +549,7 @@ exhaust_fds (const Backend * b)
 
   g_ptr_array_unref (mems);
   fail_unless (setrlimit (RLIMIT_NOFILE, &saved) == 0);
-  fail_unless_equals_int (count_fds (), fds);
+  fail_unless_equals_int (zc_test_count_fds (), fds);
   mem = gst_allocator_alloc (alloc, 65536, NULL);
   fail_unless (mem != NULL, "%s: no recovery after EMFILE", b->label);
   gst_memory_unref (mem);

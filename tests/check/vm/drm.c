@@ -7,6 +7,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <errno.h>
@@ -37,18 +38,6 @@ struct zc_vgem_fence_signal
   DRM_IOWR (DRM_COMMAND_BASE + 0x1, struct zc_vgem_fence_attach)
 #define ZC_IOCTL_VGEM_FENCE_SIGNAL \
   DRM_IOW (DRM_COMMAND_BASE + 0x2, struct zc_vgem_fence_signal)
-
-static guint
-count_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  while (g_dir_read_name (dir))
-    n++;
-  g_dir_close (dir);
-  return n;
-}
 
 /* The path of the vgem node: the test bed always has one. */
 static gchar *
@@ -165,7 +154,7 @@ GST_END_TEST;
 GST_START_TEST (test_no_fd_leak)
 {
   GstAllocator *alloc = new_vgem_allocator ();
-  guint before = count_fds ();
+  guint before = zc_test_count_fds ();
   guint i;
 
   for (i = 0; i < 1000; i++) {
@@ -178,7 +167,7 @@ GST_START_TEST (test_no_fd_leak)
     gst_memory_unmap (mem, &info);
     gst_memory_unref (mem);
   }
-  fail_unless_equals_int (count_fds (), before);
+  fail_unless_equals_int (zc_test_count_fds (), before);
   gst_object_unref (alloc);
 }
 

@@ -12,6 +12,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,33 +29,10 @@
 
 #define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 
-/* The /dev/dri/cardN whose driver is @name, or NULL. */
-static gchar *
-find_card (const gchar * name)
-{
-  gint i;
-
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%d", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersion *v = fd >= 0 ? drmGetVersion (fd) : NULL;
-    gboolean found = v && g_str_equal (v->name, name);
-
-    if (v)
-      drmFreeVersion (v);
-    if (fd >= 0)
-      close (fd);
-    if (found)
-      return path;
-    g_free (path);
-  }
-  return NULL;
-}
-
 static void
 assert_card (const gchar * name, const gchar * option)
 {
-  gchar *path = find_card (name);
+  gchar *path = zc_test_find_drm_card (name);
 
   fail_unless (path != NULL, "no DRM device of driver '%s' in /dev/dri "
       "(kernel option %s)", name, option);
@@ -127,7 +105,7 @@ GST_END_TEST;
  * the kernel accepts that cap only from atomic clients. */
 GST_START_TEST (test_vkms_writeback_connector)
 {
-  gchar *path = find_card ("vkms");
+  gchar *path = zc_test_find_drm_card ("vkms");
   drmModeRes *res;
   gboolean found = FALSE;
   gint fd, i;

@@ -18,6 +18,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/check/gstharness.h>
 #include <gst/allocators/allocators.h>
 #include <gst/video/video.h>
@@ -60,35 +61,12 @@ static const gchar *bar_names[N_BARS] = { "white", "yellow", "cyan", "green",
 
 /* Devices */
 
-/* The /dev/dri/cardN whose driver is @name, or NULL. */
-static gchar *
-find_card (const gchar * name)
-{
-  gint i;
-
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%d", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersion *v = fd >= 0 ? drmGetVersion (fd) : NULL;
-    gboolean found = v && g_str_equal (v->name, name);
-
-    if (v)
-      drmFreeVersion (v);
-    if (fd >= 0)
-      close (fd);
-    if (found)
-      return path;
-    g_free (path);
-  }
-  return NULL;
-}
-
 /* Opens @name's card without keeping DRM master: the first opener of a
  * node becomes master, and the sink must be able to. */
 static gint
 open_card (const gchar * name)
 {
-  gchar *path = find_card (name);
+  gchar *path = zc_test_find_drm_card (name);
   gint fd;
 
   fail_unless (path != NULL, "no %s card (see vm/kernelfacts)", name);
@@ -123,19 +101,6 @@ find_vivid (void)
   }
   fail ("no vivid capture node (see vm/kernelfacts)");
   return NULL;
-}
-
-static guint
-count_fds (void)
-{
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  fail_unless (dir != NULL);
-  while (g_dir_read_name (dir))
-    n++;
-  g_dir_close (dir);
-  return n;
 }
 
 /* The framebuffers that exist on @fd's device, as a bit set of ids: a
@@ -416,7 +381,7 @@ own_pool_zero_copy (const gchar * atomic)
   gint card = open_card ("virtio_gpu");
   GArray *fbs_before = list_framebuffers (card);
   guint32 crtc_before = crtc_fb (card);
-  guint fds_before = count_fds (), pool_size;
+  guint fds_before = zc_test_count_fds (), pool_size;
   gchar *props = g_strdup_printf ("driver-name=virtio_gpu atomic=%s", atomic);
   GstHarness *h;
   GstElement *sink;
@@ -445,7 +410,7 @@ own_pool_zero_copy (const gchar * atomic)
   teardown_harness (h, bus);
   check_same_framebuffers (card, fbs_before);
   fail_unless_equals_int (crtc_fb (card), crtc_before);
-  fail_unless_equals_int (count_fds (), fds_before);
+  fail_unless_equals_int (zc_test_count_fds (), fds_before);
   g_array_unref (fbs_before);
   g_free (props);
   close (card);
@@ -851,7 +816,7 @@ GST_START_TEST (test_default_display)
   gint card = open_card ("virtio_gpu");
   GArray *fbs_before = list_framebuffers (card);
   guint32 crtc_before = crtc_fb (card);
-  guint fds_before = count_fds ();
+  guint fds_before = zc_test_count_fds ();
   GstStructure *stats;
   guint64 shown, copies, bytes;
   gchar *driver, *text;
@@ -885,7 +850,7 @@ GST_START_TEST (test_default_display)
 
   check_same_framebuffers (card, fbs_before);
   fail_unless_equals_int (crtc_fb (card), crtc_before);
-  fail_unless_equals_int (count_fds (), fds_before);
+  fail_unless_equals_int (zc_test_count_fds (), fds_before);
   g_array_unref (fbs_before);
   g_free (driver);
   close (card);
@@ -896,7 +861,7 @@ GST_END_TEST;
 /* vkms imports vivid's dma-bufs: zero copies, each buffer imported once. */
 GST_START_TEST (test_vkms_imports_vivid)
 {
-  gchar *vkms = find_card ("vkms");
+  gchar *vkms = zc_test_find_drm_card ("vkms");
   guint64 imports, hits;
   Pipeline p;
 
@@ -942,9 +907,9 @@ GST_START_TEST (test_play_stop_loops)
     check_same_framebuffers (card, fbs_before);
     /* The first round loads plugins and opens the registry. */
     if (i == 0)
-      fds_before = count_fds ();
+      fds_before = zc_test_count_fds ();
     else
-      fail_unless_equals_int (count_fds (), fds_before);
+      fail_unless_equals_int (zc_test_count_fds (), fds_before);
   }
   g_array_unref (fbs_before);
   close (card);
@@ -987,7 +952,7 @@ ready_fails (const gchar * props, gint code)
 
 GST_START_TEST (test_errors)
 {
-  guint fds_before = count_fds ();
+  guint fds_before = zc_test_count_fds ();
   gchar *debug;
 
   debug = ready_fails ("connector-id=9999", GST_RESOURCE_ERROR_SETTINGS);
@@ -1007,7 +972,7 @@ GST_START_TEST (test_errors)
   /* vgem has no display. */
   debug = ready_fails ("driver-name=vgem", GST_RESOURCE_ERROR_NOT_FOUND);
   g_free (debug);
-  fail_unless_equals_int (count_fds (), fds_before);
+  fail_unless_equals_int (zc_test_count_fds (), fds_before);
 }
 
 GST_END_TEST;
@@ -1047,7 +1012,7 @@ write_sysfs (const gchar * path, const gchar * value)
 GST_START_TEST (test_device_goes_away)
 {
   gchar *device = virtio_gpu_device (), *path;
-  guint fds_before = count_fds (), i;
+  guint fds_before = zc_test_count_fds (), i;
   GstFlowReturn ret = GST_FLOW_OK;
   GstVideoInfo info;
   GstHarness *h;
@@ -1073,10 +1038,10 @@ GST_START_TEST (test_device_goes_away)
   g_error_free (err);
   gst_message_unref (msg);
   teardown_harness (h, bus);
-  fail_unless_equals_int (count_fds (), fds_before);
+  fail_unless_equals_int (zc_test_count_fds (), fds_before);
 
   write_sysfs ("/sys/bus/virtio/drivers/virtio_gpu/bind", device);
-  for (i = 0; i < 50 && !(path = find_card ("virtio_gpu")); i++)
+  for (i = 0; i < 50 && !(path = zc_test_find_drm_card ("virtio_gpu")); i++)
     g_usleep (100 * 1000);
   fail_unless (path != NULL, "virtio-gpu did not come back");
   g_free (path);
