@@ -13,6 +13,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <errno.h>
@@ -91,24 +92,11 @@ ready_within (gint fd, gshort events, gint ms)
 static gchar *
 find_vgem (void)
 {
-  gint i;
+  gchar *path = zc_test_find_drm_card ("vgem");
 
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%d", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersion *v = fd >= 0 ? drmGetVersion (fd) : NULL;
-    gboolean found = v && g_str_equal (v->name, "vgem");
-
-    if (v)
-      drmFreeVersion (v);
-    if (fd >= 0)
-      close (fd);
-    if (found)
-      return path;
-    g_free (path);
-  }
-  fail ("no vgem device in /dev/dri (see vm/kernelfacts)");
-  return NULL;
+  fail_unless (path != NULL, "no vgem device in /dev/dri (see "
+      "vm/kernelfacts)");
+  return path;
 }
 
 static GstAllocator *alloc;

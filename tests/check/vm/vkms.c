@@ -15,6 +15,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/zerocopy/zerocopy.h>
 
 #include <errno.h>
@@ -37,24 +38,11 @@
 static gchar *
 find_card (const gchar * name)
 {
-  gint i;
+  gchar *path = zc_test_find_drm_card (name);
 
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%d", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersion *v = fd >= 0 ? drmGetVersion (fd) : NULL;
-    gboolean found = v && g_str_equal (v->name, name);
-
-    if (v)
-      drmFreeVersion (v);
-    if (fd >= 0)
-      close (fd);
-    if (found)
-      return path;
-    g_free (path);
-  }
-  fail ("no DRM device of driver '%s' in /dev/dri (see vm/kernelfacts)", name);
-  return NULL;
+  fail_unless (path != NULL, "no DRM device of driver '%s' in /dev/dri "
+      "(see vm/kernelfacts)", name);
+  return path;
 }
 
 static gint
