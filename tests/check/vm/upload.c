@@ -356,6 +356,27 @@ fail_on_error (GstBus * bus)
       err->message, GST_STR_NULL (debug));
 }
 
+/* zcsnapshot encodes and writes on a worker thread: a file is complete
+ * once its element message is posted. */
+static void
+wait_snapshot_written (GstBus * bus, const gchar * what)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+              GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR))) {
+    gboolean written = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+        gst_message_has_name (msg, "zcsnapshot");
+
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "%s: error while "
+        "writing the snapshot", what);
+    gst_message_unref (msg);
+    if (written)
+      return;
+  }
+  fail ("%s: no snapshot written within 10 s", what);
+}
+
 /* GST_ZC_BACKEND=@nick zcupload ! zcsnapshot interval=1, N_FRAMES frames of
  * @format. */
 static void
@@ -397,6 +418,7 @@ upload_and_snapshot (const gchar * nick, const gchar * format)
       check_frame_syncs (out, GST_VIDEO_INFO_N_PLANES (&info), what);
     }
     gst_buffer_unref (out);
+    wait_snapshot_written (bus, what);
     check_png (i, GST_VIDEO_INFO_IS_RGB (&info));
     g_free (what);
   }
