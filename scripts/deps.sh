@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   # build
   gcc libc6-dev pkg-config meson ninja-build
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libdrm-dev libpng-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libdrm-dev libpng-dev libjpeg62-turbo-dev
   # running pipelines
   gstreamer1.0-tools gstreamer1.0-plugins-base
   # the real-kernel test bed (tests/vm)

@@ -1,4 +1,4 @@
-/* zccpu plugin: PNG writer (libpng, 8-bit RGB)
+/* zccpu plugin: image files written atomically, and the PNG writer (libpng)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -19,8 +19,9 @@
 GST_DEBUG_CATEGORY_STATIC (gst_zc_png_debug);
 #define GST_CAT_DEFAULT gst_zc_png_debug
 
-/* zlib's Z_BEST_SPEED: snapshots are encoded in the streaming thread, so
- * speed matters more than a few percent of file size. */
+/* zlib's Z_BEST_SPEED: a snapshot being encoded holds a full-size RGB
+ * copy of the frame, so speed matters more than a few percent of file
+ * size. */
 #define PNG_COMPRESSION_LEVEL 1
 
 typedef struct
@@ -138,27 +139,25 @@ temp_name_for (const gchar * filename)
 }
 
 /**
- * gst_zc_png_write_rgb:
+ * gst_zc_image_write_file:
  * @filename: the file to write (replaced if it exists)
- * @pixels: packed 8-bit RGB, @height rows of @stride bytes
- * @width: in pixels
- * @height: in pixels
- * @stride: bytes from one row to the next (at least 3 * @width)
+ * @encode: writes the image into the stream it is given
+ * @user_data: for @encode
  * @error: return location for a #GError (domain %G_FILE_ERROR)
  *
- * Encodes a PNG (8-bit RGB, no interlacing) into a temporary file beside
- * @filename, then renames it to @filename: a reader sees either the old
- * file, no file, or the whole new one. There is no fsync: the guarantee is
- * for concurrent readers, not for a power cut. On failure the temporary
- * file is removed and every descriptor closed.
+ * Runs @encode on a temporary file beside @filename, then renames it to
+ * @filename: a reader sees either the old file, no file, or the whole new
+ * one. There is no fsync: the guarantee is for concurrent readers, not
+ * for a power cut. On failure the temporary file is removed and every
+ * descriptor closed.
  *
  * Returns: %TRUE when @filename holds the new image; %FALSE with @error
- * set from errno (directory missing, permission denied, disk full) or from
- * libpng's message.
+ * set from errno (directory missing, permission denied, disk full) or by
+ * @encode.
  */
 gboolean
-gst_zc_png_write_rgb (const gchar * filename, const guint8 * pixels,
-    guint width, guint height, gsize stride, GError ** error)
+gst_zc_image_write_file (const gchar * filename, GstZcImageEncodeFunc encode,
+    gpointer user_data, GError ** error)
 {
   gchar *tmp_name;
   FILE *file;
@@ -174,7 +173,7 @@ gst_zc_png_write_rgb (const gchar * filename, const guint8 * pixels,
   file = fdopen (fd, "wb");
   if (!file)
     goto fdopen_failed;
-  if (!write_png_stream (file, pixels, width, height, stride, error))
+  if (!encode (file, user_data, error))
     goto encode_failed;
   /* fclose flushes: a full disk shows up here. */
   if (fclose (file) != 0)
@@ -206,4 +205,44 @@ remove_temp:
   g_unlink (tmp_name);
   g_free (tmp_name);
   return FALSE;
+}
+
+typedef struct
+{
+  const guint8 *pixels;
+  guint width, height;
+  gsize stride;
+} PngImage;
+
+static gboolean
+encode_png (FILE * file, gpointer user_data, GError ** error)
+{
+  const PngImage *image = user_data;
+
+  return write_png_stream (file, image->pixels, image->width, image->height,
+      image->stride, error);
+}
+
+/**
+ * gst_zc_png_write_rgb:
+ * @filename: the file to write (replaced if it exists)
+ * @pixels: packed 8-bit RGB, @height rows of @stride bytes
+ * @width: in pixels
+ * @height: in pixels
+ * @stride: bytes from one row to the next (at least 3 * @width)
+ * @error: return location for a #GError (domain %G_FILE_ERROR)
+ *
+ * Encodes a PNG (8-bit RGB, no interlacing, zlib level 1) into @filename
+ * through gst_zc_image_write_file().
+ *
+ * Returns: %TRUE when @filename holds the new image; %FALSE with @error
+ * set as gst_zc_image_write_file() does, or from libpng's message.
+ */
+gboolean
+gst_zc_png_write_rgb (const gchar * filename, const guint8 * pixels,
+    guint width, guint height, gsize stride, GError ** error)
+{
+  PngImage image = { pixels, width, height, stride };
+
+  return gst_zc_image_write_file (filename, encode_png, &image, error);
 }

@@ -1,4 +1,4 @@
-/* zcsnapshot: writes chosen video frames as PNG files
+/* zcsnapshot: writes chosen video frames as PNG or JPEG files
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -7,30 +7,62 @@
  * @title: zcsnapshot
  *
  * Passes video through untouched (no copy, the same buffers go on) and
- * writes some of its frames as 8-bit RGB PNG files: every
- * #GstZcSnapshot:interval frames, and the next frame after each emission
- * of the #GstZcSnapshot::snapshot action signal.
+ * writes some of its frames, at full resolution, as PNG or JPEG files
+ * (#GstZcSnapshot:format, #GstZcSnapshot:quality).
  *
- * Frames may be dma-bufs (`memory:DMABuf`) that a device still writes: the
- * element first waits for the device (implicit fences, at most
- * #GstZcSnapshot:timeout), then reads the frame between `DMA_BUF_IOCTL_SYNC`
- * READ brackets through the zero-copy library's CPU view, converts it to
- * RGB and ends the bracket before encoding. Plain system memory works the
- * same way.
+ * Which frames: every #GstZcSnapshot:interval frames, and the next frame
+ * that arrives after each request. An application asks for "the next
+ * frame" in any of three ways:
  *
- * After each file is written, an element message named `zcsnapshot` is
- * posted with the fields `location` (string: the file written), `frame`
- * (guint64: the frame number), `timestamp` (guint64: the buffer's PTS, a
- * #GstClockTime), `width` and `height` (gint, pixels).
+ * - the #GstZcSnapshot::snapshot action signal, on the element;
+ * - a custom upstream event named `zc-snapshot`, sent to the pipeline,
+ *   which hands it to its sinks, from where it travels upstream to the
+ *   element's src pad (the element consumes it):
+ *   |[
+ *   gst_element_send_event (pipeline,
+ *       gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+ *           gst_structure_new_empty ("zc-snapshot")));
+ *   ]|
+ * - a custom downstream event of that name
+ *   (%GST_EVENT_CUSTOM_DOWNSTREAM), serialized with the buffers: the
+ *   frame after it is written, and the event goes on downstream.
  *
- * A file that cannot be written is a %GST_RESOURCE_ERROR_OPEN_WRITE error;
- * a frame that does not become ready in time is skipped with a warning.
+ * Requests made before a frame arrives are one request: one file.
+ *
+ * Frames may be dma-bufs (`memory:DMABuf`) that a device still writes:
+ * for each frame to be written the element waits for the device (its
+ * fences, at most #GstZcSnapshot:timeout), maps the frame for reading
+ * with one `DMA_BUF_IOCTL_SYNC` READ bracket per dma-buf
+ * (gst_zc_video_frame_map()), converts it into an RGB copy and ends the
+ * bracket. That is all the streaming thread does: a worker thread encodes
+ * the copy and writes the file, so the frame goes on downstream without
+ * waiting for encoding or disk. At most #GstZcSnapshot:max-pending
+ * snapshots are copied and not yet written; a frame due while that many
+ * are pending is not read at all: it is counted in #GstZcSnapshot:dropped
+ * and a %GST_RESOURCE_ERROR_BUSY warning is posted.
+ *
+ * Files are encoded into a temporary file beside the location and
+ * renamed, so that a reader never sees half an image. After each file is
+ * written, an element message named `zcsnapshot` is posted with the
+ * fields `location` (string: the file written), `frame` (guint64: the
+ * frame number), `timestamp` (guint64: the buffer's PTS, a #GstClockTime),
+ * `width` and `height` (gint, pixels).
+ *
+ * EOS goes on downstream only once every pending file is written (and its
+ * message posted), and stopping (PAUSED to READY) waits for them too: no
+ * requested snapshot is lost, and a location whose writes block holds the
+ * state change as long.
+ *
+ * A file that cannot be written is a %GST_RESOURCE_ERROR_OPEN_WRITE error
+ * posted by the worker; from then on the element returns
+ * %GST_FLOW_ERROR. A frame that does not become ready in time is skipped
+ * with a warning.
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 zcv4l2src num-buffers=60 ! zcsnapshot location=snap-%05d.png interval=30 ! fakesink
+ * gst-launch-1.0 zcv4l2src num-buffers=60 ! zcsnapshot location=snap-%05d.jpg interval=30 ! fakesink
  * ]|
- * writes snap-00000.png and snap-00030.png.
+ * writes snap-00000.jpg and snap-00030.jpg.
  *
  * Since: 0.1
  */
@@ -41,6 +73,7 @@
 
 #include "gstzcsnapshot.h"
 #include "gstzccpuelements.h"
+#include "gstzcjpeg.h"
 #include "gstzcpng.h"
 
 #include <string.h>
@@ -54,9 +87,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_zc_snapshot_debug);
 #define DEFAULT_LOCATION "snapshot-%05d.png"
 #define DEFAULT_INTERVAL 0
 #define DEFAULT_TIMEOUT GST_SECOND
+#define DEFAULT_FORMAT GST_ZC_SNAPSHOT_FORMAT_AUTO
+#define DEFAULT_QUALITY 85
+#define DEFAULT_MAX_PENDING 4
+/* Each pending snapshot holds a full-size RGB copy (6 MB at 1080p). */
+#define MAX_MAX_PENDING 64
 /* The wait for the device cannot be interrupted by a state change, so it
  * is bounded: a device that stalls longer than this is broken anyway. */
 #define MAX_TIMEOUT (60 * GST_SECOND)
+
+/* The name of the custom events that ask for a snapshot. */
+#define SNAPSHOT_EVENT_NAME "zc-snapshot"
 
 enum
 {
@@ -64,6 +105,10 @@ enum
   PROP_LOCATION,
   PROP_INTERVAL,
   PROP_TIMEOUT,
+  PROP_FORMAT,
+  PROP_QUALITY,
+  PROP_MAX_PENDING,
+  PROP_DROPPED,
   N_PROPS
 };
 
@@ -77,24 +122,50 @@ enum
 
 static guint signals[N_SIGNALS];
 
+/* A snapshot between the streaming thread and the worker. */
+typedef struct
+{
+  GstBuffer *rgb;               /* the RGB copy, from rgb_pool */
+  guint width, height;
+  gsize stride;
+  gchar *filename;
+  GstZcSnapshotFormat format;   /* PNG or JPEG, never AUTO */
+  guint quality;
+  guint64 frame;
+  GstClockTime pts;
+} Job;
+
 struct _GstZcSnapshot
 {
   GstBaseTransform parent;
 
   /* properties, under the object lock */
   gchar *location;
-  gchar *format;                /* location rewritten for one guint64 */
+  gchar *format_string;         /* location rewritten for one guint64 */
   guint interval;
   GstClockTime timeout;
+  GstZcSnapshotFormat format;
+  guint quality;
+  guint max_pending;
+  guint64 dropped;
 
-  gint snapshot_requested;      /* atomic: set by the action signal */
+  gint snapshot_requested;      /* atomic: a request for the next frame */
+  gint write_failed;            /* atomic: the worker posted an error */
+
+  /* the worker, under lock */
+  GMutex lock;
+  GCond cond;                   /* jobs queued, or pending went down */
+  GQueue jobs;
+  guint pending;                /* queued or being written */
+  gboolean quit;
+  GThread *worker;
 
   /* streaming thread */
   guint64 frame_count;          /* frames seen since start */
   GstVideoInfo in_info;
-  GstVideoConverter *converter; /* in_info to rgb_frame; NULL until caps */
-  GstBuffer *rgb_buffer;
-  GstVideoFrame rgb_frame;      /* rgb_buffer, mapped while converter is set */
+  GstVideoInfo rgb_info;
+  GstVideoConverter *converter; /* in_info to rgb_info; NULL until caps */
+  GstBufferPool *rgb_pool;      /* RGB copies of rgb_info */
 };
 
 #define ZC_SNAPSHOT_CAPS \
@@ -119,6 +190,31 @@ G_DEFINE_TYPE_WITH_CODE (GstZcSnapshot, gst_zc_snapshot,
         "zero-copy snapshot writer"));
 GST_ELEMENT_REGISTER_DEFINE (zcsnapshot, "zcsnapshot", GST_RANK_NONE,
     GST_TYPE_ZC_SNAPSHOT);
+
+/**
+ * gst_zc_snapshot_format_get_type:
+ *
+ * Returns: the #GType of #GstZcSnapshotFormat.
+ *
+ * Since: 0.1
+ */
+GType
+gst_zc_snapshot_format_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ZC_SNAPSHOT_FORMAT_AUTO, "From the file name (.jpg/.jpeg: JPEG, "
+          "else PNG)", "auto"},
+    {GST_ZC_SNAPSHOT_FORMAT_PNG, "PNG", "png"},
+    {GST_ZC_SNAPSHOT_FORMAT_JPEG, "JPEG", "jpeg"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstZcSnapshotFormat",
+            values));
+  return type;
+}
 
 /* Appends the integer conversion whose text starts at @spec (just after
  * its '%') to @format, rewritten to take one guint64. Width and precision
@@ -217,8 +313,8 @@ gst_zc_snapshot_set_location (GstZcSnapshot * self, const gchar * location)
   GST_OBJECT_LOCK (self);
   g_free (self->location);
   self->location = g_strdup (location);
-  g_free (self->format);
-  self->format = format;
+  g_free (self->format_string);
+  self->format_string = format;
   GST_OBJECT_UNLOCK (self);
   return;
 
@@ -228,7 +324,7 @@ rejected:
       GST_STR_NULL (location), reason);
 }
 
-/* The action signal's handler; any thread may emit it. */
+/* The action signal's handler and the events' effect; any thread. */
 static void
 gst_zc_snapshot_request (GstZcSnapshot * self)
 {
@@ -236,34 +332,233 @@ gst_zc_snapshot_request (GstZcSnapshot * self)
   g_atomic_int_set (&self->snapshot_requested, TRUE);
 }
 
-/* The file name for @frame when it is to be written, else NULL. A
- * request is consumed even when the interval also asked for this frame. */
-static gchar *
-gst_zc_snapshot_due_filename (GstZcSnapshot * self, guint64 frame)
+static GstZcSnapshotFormat
+format_of (const gchar * filename, GstZcSnapshotFormat format)
+{
+  gchar *lower;
+  gboolean jpeg;
+
+  if (format != GST_ZC_SNAPSHOT_FORMAT_AUTO)
+    return format;
+  lower = g_ascii_strdown (filename, -1);
+  jpeg = g_str_has_suffix (lower, ".jpg") || g_str_has_suffix (lower, ".jpeg");
+  g_free (lower);
+  return jpeg ? GST_ZC_SNAPSHOT_FORMAT_JPEG : GST_ZC_SNAPSHOT_FORMAT_PNG;
+}
+
+/* A job for @frame when it is to be written, else NULL. A request is
+ * consumed even when the interval also asked for this frame. */
+static Job *
+gst_zc_snapshot_due_job (GstZcSnapshot * self, guint64 frame)
 {
   gboolean requested =
       g_atomic_int_compare_and_exchange (&self->snapshot_requested, TRUE,
       FALSE);
-  gchar *filename = NULL;
+  Job *job = NULL;
 
   GST_OBJECT_LOCK (self);
-  if (requested || (self->interval > 0 && frame % self->interval == 0))
-    filename = g_strdup_printf (self->format, frame);
+  if (requested || (self->interval > 0 && frame % self->interval == 0)) {
+    job = g_new0 (Job, 1);
+    job->frame = frame;
+    job->filename = g_strdup_printf (self->format_string, frame);
+    job->format = format_of (job->filename, self->format);
+    job->quality = self->quality;
+  }
   GST_OBJECT_UNLOCK (self);
 
-  return filename;
+  return job;
 }
+
+static void
+job_free (Job * job)
+{
+  gst_clear_buffer (&job->rgb);
+  g_free (job->filename);
+  g_free (job);
+}
+
+/* The worker */
+
+static gboolean
+encode (const Job * job, GError ** error)
+{
+  GstMapInfo map;
+  gboolean ok;
+
+  if (!gst_buffer_map (job->rgb, &map, GST_MAP_READ)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+        "could not map the RGB copy");
+    return FALSE;
+  }
+  if (job->format == GST_ZC_SNAPSHOT_FORMAT_JPEG)
+    ok = gst_zc_jpeg_write_rgb (job->filename, map.data, job->width,
+        job->height, job->stride, job->quality, error);
+  else
+    ok = gst_zc_png_write_rgb (job->filename, map.data, job->width,
+        job->height, job->stride, error);
+  gst_buffer_unmap (job->rgb, &map);
+  return ok;
+}
+
+static void
+post_written (GstZcSnapshot * self, const Job * job)
+{
+  GstStructure *s;
+
+  s = gst_structure_new ("zcsnapshot",
+      "location", G_TYPE_STRING, job->filename,
+      "frame", G_TYPE_UINT64, job->frame,
+      "timestamp", G_TYPE_UINT64, job->pts,
+      "width", G_TYPE_INT, (gint) job->width,
+      "height", G_TYPE_INT, (gint) job->height, NULL);
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+static void
+write_job (GstZcSnapshot * self, const Job * job)
+{
+  GstClockTime start = gst_util_get_timestamp ();
+  GError *err = NULL;
+
+  if (!encode (job, &err))
+    goto write_failed;
+
+  GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": encoded and wrote "
+      "%s in %" GST_TIME_FORMAT, job->frame, job->filename,
+      GST_TIME_ARGS (gst_util_get_timestamp () - start));
+  post_written (self, job);
+  return;
+
+  /* ERRORS */
+write_failed:
+  g_atomic_int_set (&self->write_failed, TRUE);
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+      ("Could not write snapshot \"%s\".", job->filename),
+      ("%s", err->message));
+  g_clear_error (&err);
+}
+
+static gpointer
+worker_loop (gpointer data)
+{
+  GstZcSnapshot *self = data;
+  Job *job;
+
+  g_mutex_lock (&self->lock);
+  for (;;) {
+    while (!self->quit && g_queue_is_empty (&self->jobs))
+      g_cond_wait (&self->cond, &self->lock);
+    job = g_queue_pop_head (&self->jobs);
+    if (!job)
+      break;
+    g_mutex_unlock (&self->lock);
+
+    write_job (self, job);
+    job_free (job);
+
+    g_mutex_lock (&self->lock);
+    self->pending--;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+/* Waits until every queued snapshot is written. */
+static void
+drain (GstZcSnapshot * self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->pending > 0)
+    GST_DEBUG_OBJECT (self, "waiting for %u snapshots", self->pending);
+  while (self->pending > 0)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+start_worker (GstZcSnapshot * self)
+{
+  GError *err = NULL;
+
+  self->quit = FALSE;
+  self->worker = g_thread_try_new ("zcsnapshot", worker_loop, self, &err);
+  if (self->worker)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+      ("could not start the writer thread: %s", err->message));
+  g_clear_error (&err);
+  return FALSE;
+}
+
+/* Writes what is pending, then ends the worker. */
+static void
+stop_worker (GstZcSnapshot * self)
+{
+  if (!self->worker)
+    return;
+  drain (self);
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->worker);
+  self->worker = NULL;
+}
+
+/* Takes a place among the pending snapshots, or says there is none. */
+static gboolean
+reserve_slot (GstZcSnapshot * self)
+{
+  guint max_pending;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  max_pending = self->max_pending;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  ok = self->pending < max_pending;
+  if (ok)
+    self->pending++;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+release_slot (GstZcSnapshot * self)
+{
+  g_mutex_lock (&self->lock);
+  self->pending--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+queue_job (GstZcSnapshot * self, Job * job)
+{
+  g_mutex_lock (&self->lock);
+  g_queue_push_tail (&self->jobs, job);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Caps and the RGB copy */
 
 static void
 gst_zc_snapshot_clear_converter (GstZcSnapshot * self)
 {
-  if (!self->converter)
-    return;
-
-  gst_video_converter_free (self->converter);
-  self->converter = NULL;
-  gst_video_frame_unmap (&self->rgb_frame);
-  gst_clear_buffer (&self->rgb_buffer);
+  if (self->converter) {
+    gst_video_converter_free (self->converter);
+    self->converter = NULL;
+  }
+  if (self->rgb_pool) {
+    /* Copies still queued keep the pool alive until written. */
+    gst_buffer_pool_set_active (self->rgb_pool, FALSE);
+    gst_clear_object (&self->rgb_pool);
+  }
 }
 
 /* The converter from @info to RGB of the same size, and that RGB format
@@ -289,6 +584,23 @@ new_rgb_converter (const GstVideoInfo * info, GstVideoInfo * rgb_info)
   return gst_video_converter_new (info, rgb_info, config);
 }
 
+/* RGB copies are reused: a fresh 6 MB allocation per snapshot would be
+ * page-faulted in by the streaming thread every time. */
+static GstBufferPool *
+new_rgb_pool (const GstVideoInfo * rgb_info)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_video_info_to_caps (rgb_info);
+
+  gst_buffer_pool_config_set_params (config, caps, rgb_info->size, 0, 0);
+  gst_caps_unref (caps);
+  if (!gst_buffer_pool_set_config (pool, config)
+      || !gst_buffer_pool_set_active (pool, TRUE))
+    gst_clear_object (&pool);
+  return pool;
+}
+
 static gboolean
 gst_zc_snapshot_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
@@ -304,13 +616,12 @@ gst_zc_snapshot_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     goto no_converter;
 
   gst_zc_snapshot_clear_converter (self);
-  self->rgb_buffer = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
-  /* System memory: the mapping is kept for as long as the caps. */
-  if (!gst_video_frame_map (&self->rgb_frame, &rgb_info, self->rgb_buffer,
-          GST_MAP_READWRITE))
-    goto no_rgb_frame;
+  self->rgb_pool = new_rgb_pool (&rgb_info);
+  if (!self->rgb_pool)
+    goto no_pool;
   self->converter = converter;
   self->in_info = info;
+  self->rgb_info = rgb_info;
 
   GST_DEBUG_OBJECT (self, "converting %s %dx%d to RGB for snapshots",
       GST_VIDEO_INFO_NAME (&info), GST_VIDEO_INFO_WIDTH (&info),
@@ -327,25 +638,43 @@ no_converter:
       ("Cannot take snapshots of %s video.", GST_VIDEO_INFO_NAME (&info)),
       ("No video converter from %" GST_PTR_FORMAT " to RGB", incaps));
   return FALSE;
-no_rgb_frame:
+no_pool:
   GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL),
-      ("Could not map a %dx%d RGB frame", GST_VIDEO_INFO_WIDTH (&rgb_info),
-          GST_VIDEO_INFO_HEIGHT (&rgb_info)));
+      ("Could not make a pool of %dx%d RGB frames",
+          GST_VIDEO_INFO_WIDTH (&rgb_info), GST_VIDEO_INFO_HEIGHT (&rgb_info)));
   gst_video_converter_free (converter);
-  gst_clear_buffer (&self->rgb_buffer);
   return FALSE;
 }
 
-/* Waits for the device, then converts @buf into rgb_frame, holding the
- * SYNC READ bracket only while converting. Returns FALSE (a warning is
- * posted) when this snapshot has to be skipped. */
+/* Converts the mapped @in into a new RGB copy for @job. */
 static gboolean
-gst_zc_snapshot_fill_rgb (GstZcSnapshot * self, GstBuffer * buf, guint64 frame)
+copy_to_rgb (GstZcSnapshot * self, GstVideoFrame * in, Job * job)
 {
-  GstClockTime timeout, start, ready, done;
-  GstVideoFrame in_frame;
-  GstBuffer *view;
+  GstVideoFrame rgb;
+
+  if (gst_buffer_pool_acquire_buffer (self->rgb_pool, &job->rgb,
+          NULL) != GST_FLOW_OK)
+    return FALSE;
+  if (!gst_video_frame_map (&rgb, &self->rgb_info, job->rgb, GST_MAP_WRITE))
+    return FALSE;
+  gst_video_converter_frame (self->converter, in, &rgb);
+  job->width = GST_VIDEO_FRAME_WIDTH (&rgb);
+  job->height = GST_VIDEO_FRAME_HEIGHT (&rgb);
+  job->stride = GST_VIDEO_FRAME_PLANE_STRIDE (&rgb, 0);
+  gst_video_frame_unmap (&rgb);
+  return TRUE;
+}
+
+/* Waits for the device, then converts @buf into the job's RGB copy,
+ * holding the SYNC READ bracket only while converting. Returns FALSE (a
+ * warning is posted) when this snapshot has to be skipped. */
+static gboolean
+gst_zc_snapshot_fill_rgb (GstZcSnapshot * self, GstBuffer * buf, Job * job)
+{
+  GstClockTime timeout, start, ready;
+  GstZcVideoFrame in;
   GError *err = NULL;
+  gboolean copied;
 
   GST_OBJECT_LOCK (self);
   timeout = self->timeout;
@@ -356,91 +685,53 @@ gst_zc_snapshot_fill_rgb (GstZcSnapshot * self, GstBuffer * buf, guint64 frame)
     goto not_ready;
   ready = gst_util_get_timestamp ();
 
-  view = gst_zc_buffer_get_cpu_view (buf);
-  if (!view)
-    goto no_view;
-  if (!gst_video_frame_map (&in_frame, &self->in_info, view, GST_MAP_READ))
+  if (!gst_zc_video_frame_map (&in, &self->in_info, buf, GST_MAP_READ))
     goto map_failed;
-  gst_video_converter_frame (self->converter, &in_frame, &self->rgb_frame);
-  gst_video_frame_unmap (&in_frame);
-  gst_buffer_unref (view);
-  done = gst_util_get_timestamp ();
+  copied = copy_to_rgb (self, &in.frame, job);
+  gst_zc_video_frame_unmap (&in);
+  if (!copied)
+    goto no_copy;
 
   GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": waited %"
       GST_TIME_FORMAT " for the device, mapped and converted in %"
-      GST_TIME_FORMAT, frame, GST_TIME_ARGS (ready - start),
-      GST_TIME_ARGS (done - ready));
+      GST_TIME_FORMAT, job->frame, GST_TIME_ARGS (ready - start),
+      GST_TIME_ARGS (gst_util_get_timestamp () - ready));
   return TRUE;
 
   /* ERRORS */
 not_ready:
   GST_ELEMENT_WARNING (self, RESOURCE, READ,
       ("Snapshot of frame %" G_GUINT64_FORMAT " skipped: the frame was not "
-          "ready to read.", frame), ("%s", err->message));
+          "ready to read.", job->frame), ("%s", err->message));
   g_clear_error (&err);
-  return FALSE;
-no_view:
-  GST_ELEMENT_WARNING (self, RESOURCE, READ,
-      ("Snapshot of frame %" G_GUINT64_FORMAT " skipped.", frame),
-      ("no CPU view of the buffer (dma-buf fd could not be duplicated)"));
   return FALSE;
 map_failed:
   GST_ELEMENT_WARNING (self, RESOURCE, READ,
-      ("Snapshot of frame %" G_GUINT64_FORMAT " skipped.", frame),
+      ("Snapshot of frame %" G_GUINT64_FORMAT " skipped.", job->frame),
       ("could not map %" GST_PTR_FORMAT " for reading", buf));
-  gst_buffer_unref (view);
+  return FALSE;
+no_copy:
+  GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
+      ("Snapshot of frame %" G_GUINT64_FORMAT " skipped.", job->frame),
+      ("no RGB copy of %dx%d", GST_VIDEO_INFO_WIDTH (&self->rgb_info),
+          GST_VIDEO_INFO_HEIGHT (&self->rgb_info)));
   return FALSE;
 }
 
-/* The encode and write step: it touches only the filled RGB copy, never
- * the source buffer, so that it can run away from the streaming thread. */
-static gboolean
-gst_zc_snapshot_encode (const GstVideoFrame * rgb, const gchar * filename,
-    GError ** error)
-{
-  return gst_zc_png_write_rgb (filename, GST_VIDEO_FRAME_PLANE_DATA (rgb, 0),
-      GST_VIDEO_FRAME_WIDTH (rgb), GST_VIDEO_FRAME_HEIGHT (rgb),
-      GST_VIDEO_FRAME_PLANE_STRIDE (rgb, 0), error);
-}
-
 static void
-gst_zc_snapshot_post_written (GstZcSnapshot * self, const gchar * filename,
-    guint64 frame, GstClockTime pts)
+count_dropped (GstZcSnapshot * self, const Job * job)
 {
-  GstStructure *s;
+  guint max_pending;
 
-  s = gst_structure_new ("zcsnapshot",
-      "location", G_TYPE_STRING, filename,
-      "frame", G_TYPE_UINT64, frame,
-      "timestamp", G_TYPE_UINT64, pts,
-      "width", G_TYPE_INT, GST_VIDEO_FRAME_WIDTH (&self->rgb_frame),
-      "height", G_TYPE_INT, GST_VIDEO_FRAME_HEIGHT (&self->rgb_frame), NULL);
-  gst_element_post_message (GST_ELEMENT_CAST (self),
-      gst_message_new_element (GST_OBJECT_CAST (self), s));
-}
+  GST_OBJECT_LOCK (self);
+  self->dropped++;
+  max_pending = self->max_pending;
+  GST_OBJECT_UNLOCK (self);
 
-static GstFlowReturn
-gst_zc_snapshot_write (GstZcSnapshot * self, const gchar * filename,
-    guint64 frame, GstClockTime pts)
-{
-  GstClockTime start = gst_util_get_timestamp ();
-  GError *err = NULL;
-
-  if (!gst_zc_snapshot_encode (&self->rgb_frame, filename, &err))
-    goto write_failed;
-
-  GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": encoded and wrote "
-      "%s in %" GST_TIME_FORMAT, frame, filename,
-      GST_TIME_ARGS (gst_util_get_timestamp () - start));
-  gst_zc_snapshot_post_written (self, filename, frame, pts);
-  return GST_FLOW_OK;
-
-  /* ERRORS */
-write_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-      ("Could not write snapshot \"%s\".", filename), ("%s", err->message));
-  g_clear_error (&err);
-  return GST_FLOW_ERROR;
+  GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+      ("Snapshot of frame %" G_GUINT64_FORMAT " dropped: %u snapshots are "
+          "still being written.", job->frame, max_pending),
+      ("max-pending=%u reached; %s not written", max_pending, job->filename));
 }
 
 /* Passthrough: @buf goes on as it came, never written to. */
@@ -449,18 +740,64 @@ gst_zc_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstZcSnapshot *self = GST_ZC_SNAPSHOT (trans);
   guint64 frame = self->frame_count++;
-  GstFlowReturn ret = GST_FLOW_OK;
-  gchar *filename;
+  Job *job;
 
-  filename = gst_zc_snapshot_due_filename (self, frame);
-  if (!filename)
+  if (g_atomic_int_get (&self->write_failed))
+    return GST_FLOW_ERROR;
+  job = gst_zc_snapshot_due_job (self, frame);
+  if (!job)
     return GST_FLOW_OK;
 
-  if (gst_zc_snapshot_fill_rgb (self, buf, frame))
-    ret = gst_zc_snapshot_write (self, filename, frame, GST_BUFFER_PTS (buf));
+  if (!reserve_slot (self))
+    goto dropped;
+  job->pts = GST_BUFFER_PTS (buf);
+  if (!gst_zc_snapshot_fill_rgb (self, buf, job))
+    goto skipped;
+  queue_job (self, job);
+  return GST_FLOW_OK;
 
-  g_free (filename);
-  return ret;
+dropped:
+  count_dropped (self, job);
+  job_free (job);
+  return GST_FLOW_OK;
+skipped:
+  release_slot (self);
+  job_free (job);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+is_snapshot_event (GstEvent * event, GstEventType type)
+{
+  return GST_EVENT_TYPE (event) == type &&
+      gst_event_has_name (event, SNAPSHOT_EVENT_NAME);
+}
+
+/* The upstream request is for this element: consumed. */
+static gboolean
+gst_zc_snapshot_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  if (is_snapshot_event (event, GST_EVENT_CUSTOM_UPSTREAM)) {
+    gst_zc_snapshot_request (GST_ZC_SNAPSHOT (trans));
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
+}
+
+/* The downstream request goes on: another zcsnapshot further down may
+ * want the same frame. EOS waits for the files. */
+static gboolean
+gst_zc_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstZcSnapshot *self = GST_ZC_SNAPSHOT (trans);
+
+  if (is_snapshot_event (event, GST_EVENT_CUSTOM_DOWNSTREAM))
+    gst_zc_snapshot_request (self);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    drain (self);
+
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 static gboolean
@@ -469,15 +806,24 @@ gst_zc_snapshot_start (GstBaseTransform * trans)
   GstZcSnapshot *self = GST_ZC_SNAPSHOT (trans);
 
   self->frame_count = 0;
-  return TRUE;
+  g_atomic_int_set (&self->write_failed, FALSE);
+  GST_OBJECT_LOCK (self);
+  self->dropped = 0;
+  GST_OBJECT_UNLOCK (self);
+  return start_worker (self);
 }
 
 static gboolean
 gst_zc_snapshot_stop (GstBaseTransform * trans)
 {
-  gst_zc_snapshot_clear_converter (GST_ZC_SNAPSHOT (trans));
+  GstZcSnapshot *self = GST_ZC_SNAPSHOT (trans);
+
+  stop_worker (self);
+  gst_zc_snapshot_clear_converter (self);
   return TRUE;
 }
+
+/* GObject */
 
 static void
 gst_zc_snapshot_set_property (GObject * object, guint prop_id,
@@ -485,24 +831,33 @@ gst_zc_snapshot_set_property (GObject * object, guint prop_id,
 {
   GstZcSnapshot *self = GST_ZC_SNAPSHOT (object);
 
+  if (prop_id == PROP_LOCATION) {
+    gst_zc_snapshot_set_location (self, g_value_get_string (value));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_LOCATION:
-      gst_zc_snapshot_set_location (self, g_value_get_string (value));
-      break;
     case PROP_INTERVAL:
-      GST_OBJECT_LOCK (self);
       self->interval = g_value_get_uint (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_TIMEOUT:
-      GST_OBJECT_LOCK (self);
       self->timeout = g_value_get_uint64 (value);
-      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_FORMAT:
+      self->format = g_value_get_enum (value);
+      break;
+    case PROP_QUALITY:
+      self->quality = g_value_get_uint (value);
+      break;
+    case PROP_MAX_PENDING:
+      self->max_pending = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK (self);
 }
 
 static void
@@ -522,6 +877,18 @@ gst_zc_snapshot_get_property (GObject * object, guint prop_id,
     case PROP_TIMEOUT:
       g_value_set_uint64 (value, self->timeout);
       break;
+    case PROP_FORMAT:
+      g_value_set_enum (value, self->format);
+      break;
+    case PROP_QUALITY:
+      g_value_set_uint (value, self->quality);
+      break;
+    case PROP_MAX_PENDING:
+      g_value_set_uint (value, self->max_pending);
+      break;
+    case PROP_DROPPED:
+      g_value_set_uint64 (value, self->dropped);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -534,15 +901,19 @@ gst_zc_snapshot_finalize (GObject * object)
 {
   GstZcSnapshot *self = GST_ZC_SNAPSHOT (object);
 
+  stop_worker (self);
   gst_zc_snapshot_clear_converter (self);
+  g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   g_free (self->location);
-  g_free (self->format);
+  g_free (self->format_string);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
-gst_zc_snapshot_install_properties (GObjectClass * gobject_class)
+install_trigger_properties (GObjectClass * gobject_class)
 {
   /**
    * GstZcSnapshot:location:
@@ -566,12 +937,13 @@ gst_zc_snapshot_install_properties (GObjectClass * gobject_class)
    * GstZcSnapshot:interval:
    *
    * Write every frame whose number is a multiple of this (30: frames 0,
-   * 30, 60...); 0 writes only on the #GstZcSnapshot::snapshot signal.
+   * 30, 60...); 0 writes only on request (the #GstZcSnapshot::snapshot
+   * signal or a `zc-snapshot` event).
    *
    * Since: 0.1
    */
   properties[PROP_INTERVAL] = g_param_spec_uint ("interval", "Interval",
-      "Write one frame in this many (0 = only on the snapshot signal)",
+      "Write one frame in this many (0 = only on request)",
       0, G_MAXUINT, DEFAULT_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -589,8 +961,59 @@ gst_zc_snapshot_install_properties (GObjectClass * gobject_class)
       "How long to wait for the device before skipping a snapshot (ns)",
       0, MAX_TIMEOUT, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+}
 
-  g_object_class_install_properties (gobject_class, N_PROPS, properties);
+static void
+install_output_properties (GObjectClass * gobject_class)
+{
+  /**
+   * GstZcSnapshot:format:
+   *
+   * The file format; `auto` decides by the extension of each file name.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_FORMAT] = g_param_spec_enum ("format", "Format",
+      "File format of snapshots", GST_TYPE_ZC_SNAPSHOT_FORMAT, DEFAULT_FORMAT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstZcSnapshot:quality:
+   *
+   * JPEG quality on libjpeg's scale, 1 (smallest files) to 100 (best).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_QUALITY] = g_param_spec_uint ("quality", "Quality",
+      "JPEG quality (1-100)", 1, 100, DEFAULT_QUALITY,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstZcSnapshot:max-pending:
+   *
+   * How many snapshots may be copied and not yet written; a snapshot due
+   * while that many are pending is dropped unread (see
+   * #GstZcSnapshot:dropped). Each pending snapshot holds a full-size RGB
+   * copy (width x height x 3 bytes).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_PENDING] = g_param_spec_uint ("max-pending",
+      "Max pending", "Snapshots copied and not yet written at most", 1,
+      MAX_MAX_PENDING, DEFAULT_MAX_PENDING,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstZcSnapshot:dropped:
+   *
+   * Snapshots dropped since the element started because
+   * #GstZcSnapshot:max-pending were still being written.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DROPPED] = g_param_spec_uint64 ("dropped", "Dropped",
+      "Snapshots dropped because max-pending were being written", 0,
+      G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 
 static void
@@ -606,10 +1029,14 @@ gst_zc_snapshot_class_init (GstZcSnapshotClass * klass)
 
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_zc_snapshot_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_zc_snapshot_transform_ip);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_zc_snapshot_src_event);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_zc_snapshot_sink_event);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_zc_snapshot_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_zc_snapshot_stop);
 
-  gst_zc_snapshot_install_properties (gobject_class);
+  install_trigger_properties (gobject_class);
+  install_output_properties (gobject_class);
+  g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   /**
    * GstZcSnapshot::snapshot:
@@ -629,9 +1056,11 @@ gst_zc_snapshot_class_init (GstZcSnapshotClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Zero-copy snapshot", "Filter/Video",
-      "Writes chosen frames as PNG files, reading dma-bufs between "
-      "SYNC brackets and passing every frame on untouched",
-      "gst-zerocopy developers");
+      "Writes chosen frames as PNG or JPEG files from a worker thread, "
+      "reading dma-bufs between SYNC brackets and passing every frame on "
+      "untouched", "gst-zerocopy developers");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ZC_SNAPSHOT_FORMAT, 0);
 }
 
 static void
@@ -641,9 +1070,15 @@ gst_zc_snapshot_init (GstZcSnapshot * self)
   const gchar *reason;
 
   self->location = g_strdup (DEFAULT_LOCATION);
-  self->format = parse_location (DEFAULT_LOCATION, &reason);
+  self->format_string = parse_location (DEFAULT_LOCATION, &reason);
   self->interval = DEFAULT_INTERVAL;
   self->timeout = DEFAULT_TIMEOUT;
+  self->format = DEFAULT_FORMAT;
+  self->quality = DEFAULT_QUALITY;
+  self->max_pending = DEFAULT_MAX_PENDING;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->jobs);
 
   gst_base_transform_set_passthrough (trans, TRUE);
   gst_base_transform_set_in_place (trans, TRUE);

@@ -14,6 +14,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (zcsnapshot, plugin);
+  ret |= GST_ELEMENT_REGISTER (zcthumbnail, plugin);
   ret |= GST_ELEMENT_REGISTER (zcupload, plugin);
 
   return ret;

@@ -1,8 +1,10 @@
-/* Unit tests for zcsnapshot: PNG snapshots of passthrough video
+/* Unit tests for zcsnapshot: PNG and JPEG snapshots of passthrough video
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Frames of known content go through the element in a GstHarness; the PNG
- * files are decoded back with libpng and compared with what was pushed.
+ * Frames of known content go through the element in a GstHarness; the
+ * files are decoded back with libpng and libjpeg and compared with what
+ * was pushed. Files are written by the element's worker thread: a test
+ * knows one is complete when its element message is on the bus.
  * The host has no dma-buf exporter: dma-buf memory is imitated with memfds
  * (the library's memfd backend, its importer, upstream's
  * GstDmaBufAllocator). ioctl() is wrapped to record the SYNC brackets
@@ -28,8 +30,13 @@
 #include <sys/mman.h>
 #include <linux/dma-buf.h>
 
+#include <stdio.h>
+
 #include <glib/gstdio.h>
+#include <jpeglib.h>
 #include <png.h>
+
+#include "zctestutils.h"
 
 #define WIDTH 64
 #define HEIGHT 48
@@ -37,6 +44,8 @@
 /* GStreamer's 8-bit YUV->RGB path keeps its matrix in 1/64 steps (1.164
  * becomes 74/64): it is up to 5 off the exact BT.601 result. */
 #define YUV_TOLERANCE 6
+/* How long a test waits for the worker to write one file. */
+#define WRITE_TIMEOUT (20 * GST_SECOND)
 
 /* ---- the ioctl recorder ---- */
 
@@ -208,6 +217,8 @@ fill_frame (GstVideoFrame * vf, guint frame)
 /* ---- the environment ---- */
 
 static gchar *tmpdir;
+/* The bus of the harness's element: snapshot_harness() sets it. */
+static GstBus *bus;
 
 static void
 setup (void)
@@ -268,12 +279,6 @@ count_entries (const gchar * path)
   return n;
 }
 
-static guint
-count_fds (void)
-{
-  return count_entries ("/proc/self/fd");
-}
-
 static gchar *
 snap_path (guint frame)
 {
@@ -303,12 +308,64 @@ snapshot_harness (const gchar * format, const gchar * features, guint interval)
       "height=%d, framerate=30/1, colorimetry=bt601", features ? "(" : "",
       features ? features : "", features ? ")" : "", format, WIDTH, HEIGHT);
 
-  g_object_set (h->element, "location", location, "interval", interval, NULL);
+  /* Tests push faster than the worker writes: no drops but where the
+   * drops are tested. */
+  g_object_set (h->element, "location", location, "interval", interval,
+      "max-pending", 64, NULL);
   gst_harness_set_src_caps_str (h, caps);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
 
   g_free (caps);
   g_free (location);
   return h;
+}
+
+/* Stops the element (which waits for pending files) and frees it. */
+static void
+teardown_harness (GstHarness * h)
+{
+  gst_harness_teardown (h);
+  gst_clear_object (&bus);
+}
+
+static void
+fail_on_error (GstMessage * msg)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
+    return;
+  gst_message_parse_error (msg, &err, &debug);
+  fail ("error: %s (%s)", err->message, GST_STR_NULL (debug));
+}
+
+/* Pops the next "zcsnapshot" element message, waiting for the worker;
+ * fails on an error or a timeout. */
+static GstMessage *
+next_written (void)
+{
+  GstMessage *msg;
+
+  for (;;) {
+    msg = gst_bus_timed_pop_filtered (bus, WRITE_TIMEOUT,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "no snapshot written in time");
+    fail_on_error (msg);
+    if (gst_structure_has_name (gst_message_get_structure (msg),
+            "zcsnapshot"))
+      return msg;
+    gst_message_unref (msg);
+  }
+}
+
+/* Waits until @n more files are written. */
+static void
+wait_written (guint n)
+{
+  while (n-- > 0)
+    gst_message_unref (next_written ());
 }
 
 static void
@@ -484,6 +541,7 @@ run_interval_test (GstAllocator * allocator, const gchar * format_name,
 
   for (i = 0; i < n_frames; i++)
     push_and_check_passthrough (h, make_buffer (allocator, format, i));
+  wait_written ((n_frames + interval - 1) / interval);
 
   for (i = 0; i < n_frames; i++) {
     if (i % interval == 0)
@@ -495,7 +553,7 @@ run_interval_test (GstAllocator * allocator, const gchar * format_name,
   fail_unless_equals_int (count_entries (tmpdir),
       (n_frames + interval - 1) / interval);
 
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 /* ---- tests ---- */
@@ -542,10 +600,11 @@ GST_START_TEST (test_video_meta_layout)
   fill_buffer (buf, GST_VIDEO_FORMAT_I420, 1);
 
   push_and_check_passthrough (h, buf);
+  wait_written (1);
   /* Exactly what was filled through the meta. */
   check_snapshot_shows (GST_VIDEO_FORMAT_I420, 0, 1);
 
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -579,7 +638,8 @@ count_syncs (gint fd, guint64 flags)
 
 /* The importer's memory is a dma-buf as far as GStreamer knows: the CPU
  * read is bracketed with SYNC READ (which the memfd answers with ENOTTY),
- * and the snapshot is still right. */
+ * once for the three planes of the dma-buf, and the snapshot is still
+ * right. */
 GST_START_TEST (test_imported_memfd)
 {
   GstHarness *h = snapshot_harness ("I420", "memory:DMABuf", 1);
@@ -589,19 +649,20 @@ GST_START_TEST (test_imported_memfd)
   buf = make_imported_buffer (GST_VIDEO_FORMAT_I420, 0, &fd);
   syncs.n = 0;
   push_and_check_passthrough (h, buf);
+  wait_written (1);
 
   check_snapshot (GST_VIDEO_FORMAT_I420, 0);
-  fail_unless (count_syncs (fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ) >= 1);
   fail_unless_equals_int (count_syncs (fd,
-          DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), count_syncs (fd,
-          DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+          DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 1);
+  fail_unless_equals_int (count_syncs (fd,
+          DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 1);
   /* A snapshot only reads. */
   fail_unless_equals_int (count_syncs (fd,
           DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW), 0);
   fail_unless_equals_int (count_syncs (fd,
           DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE), 0);
 
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -625,6 +686,7 @@ GST_START_TEST (test_foreign_dmabuf)
   fill_buffer (buf, GST_VIDEO_FORMAT_RGB, 0);
   syncs.n = 0;
   push_and_check_passthrough (h, buf);
+  wait_written (1);
 
   check_snapshot (GST_VIDEO_FORMAT_RGB, 0);
   /* The library's bracket is on its own dup; upstream's map, whose SYNC is
@@ -634,10 +696,10 @@ GST_START_TEST (test_foreign_dmabuf)
     if (syncs.flags[i] == (DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))
       n_read_starts++;
   }
-  fail_unless (n_read_starts >= 1, "the CPU view did not bracket the read");
+  fail_unless_equals_int (n_read_starts, 1);
 
   gst_object_unref (allocator);
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -656,28 +718,19 @@ GST_START_TEST (test_snapshot_signal)
   g_signal_emit_by_name (h->element, "snapshot");
   for (i = 3; i < 6; i++)
     push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, i));
+  wait_written (1);
 
+  /* Stopping waits for anything else that might be pending. */
+  teardown_harness (h);
   fail_unless_equals_int (count_entries (tmpdir), 1);
   check_snapshot (GST_VIDEO_FORMAT_RGB, 3);
-
-  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
 
-static GstBus *
-harness_bus (GstHarness * h)
-{
-  GstBus *bus = gst_bus_new ();
-
-  gst_element_set_bus (h->element, bus);
-  return bus;
-}
-
 GST_START_TEST (test_element_message)
 {
   GstHarness *h = snapshot_harness ("RGB", NULL, 2);
-  GstBus *bus = harness_bus (h);
   const GstStructure *s;
   GstMessage *msg;
   gchar *path;
@@ -690,13 +743,13 @@ GST_START_TEST (test_element_message)
 
   /* Frames 0 and 2, in order, and nothing for frame 1. */
   for (i = 0; i <= 2; i += 2) {
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
-    fail_unless (msg != NULL, "no message for frame %u", i);
+    msg = next_written ();
     fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (h->element));
     s = gst_message_get_structure (msg);
-    fail_unless (gst_structure_has_name (s, "zcsnapshot"));
     path = snap_path (i);
     fail_unless_equals_string (gst_structure_get_string (s, "location"), path);
+    /* Announced once complete. */
+    fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR));
     g_free (path);
     fail_unless (gst_structure_get (s, "frame", G_TYPE_UINT64, &frame,
             "timestamp", G_TYPE_UINT64, &timestamp, "width", G_TYPE_INT,
@@ -710,17 +763,17 @@ GST_START_TEST (test_element_message)
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
 
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
 
+/* The worker's error, on the bus; the next frame then fails. */
 static void
-check_open_write_error (GstBus * bus, const gchar * location)
+check_open_write_error (const gchar * location)
 {
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, WRITE_TIMEOUT,
+      GST_MESSAGE_ERROR);
   GError *err = NULL;
   gchar *debug = NULL;
 
@@ -738,20 +791,20 @@ check_open_write_error (GstBus * bus, const gchar * location)
 GST_START_TEST (test_unwritable_location)
 {
   GstHarness *h = snapshot_harness ("RGB", NULL, 1);
-  GstBus *bus = harness_bus (h);
   GstBuffer *buf;
   guint fds;
 
   g_object_set (h->element, "location", "/nonexistent-dir/snap-%d.png", NULL);
   buf = make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 0);
-  fds = count_fds ();
-  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
-  fail_unless_equals_int (count_fds (), fds);
-  check_open_write_error (bus, "/nonexistent-dir/snap-0.png");
+  fds = zc_test_count_fds ();
+  /* The streaming thread only copies: the write fails later. */
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  check_open_write_error ("/nonexistent-dir/snap-0.png");
+  fail_unless_equals_int (zc_test_count_fds (), fds);
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (NULL,
+              GST_VIDEO_FORMAT_RGB, 1)), GST_FLOW_ERROR);
 
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -761,24 +814,21 @@ GST_END_TEST;
 GST_START_TEST (test_rename_failure_cleans_up)
 {
   GstHarness *h = snapshot_harness ("RGB", NULL, 1);
-  GstBus *bus = harness_bus (h);
   gchar *blocker = snap_path (0);
   GstBuffer *buf;
   guint fds;
 
   fail_unless (g_mkdir (blocker, 0700) == 0);
   buf = make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 0);
-  fds = count_fds ();
-  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
-  fail_unless_equals_int (count_fds (), fds);
-  check_open_write_error (bus, blocker);
+  fds = zc_test_count_fds ();
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  check_open_write_error (blocker);
+  fail_unless_equals_int (zc_test_count_fds (), fds);
   fail_unless_equals_int (count_entries (tmpdir), 1);
   fail_unless (g_file_test (blocker, G_FILE_TEST_IS_DIR));
 
   g_free (blocker);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -789,7 +839,6 @@ GST_END_TEST;
 GST_START_TEST (test_timeout_skips)
 {
   GstHarness *h = snapshot_harness ("RGB", NULL, 1);
-  GstBus *bus = harness_bus (h);
   GstAllocator *fd_allocator = gst_fd_allocator_new ();
   GstVideoInfo info;
   GstBuffer *buf;
@@ -814,7 +863,6 @@ GST_START_TEST (test_timeout_skips)
       " us", elapsed);
   fail_unless (elapsed < G_USEC_PER_SEC / 2, "waited %" G_GINT64_FORMAT
       " us", elapsed);
-  fail_unless_equals_int (count_entries (tmpdir), 0);
 
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
   fail_unless (msg != NULL, "no warning for the skipped snapshot");
@@ -825,16 +873,16 @@ GST_START_TEST (test_timeout_skips)
   g_error_free (err);
   gst_message_unref (msg);
 
-  /* The next frame, from system memory, is written. */
+  /* The next frame, from system memory, is the only one written. */
   push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 1));
+  wait_written (1);
   check_snapshot (GST_VIDEO_FORMAT_RGB, 1);
+  fail_unless_equals_int (count_entries (tmpdir), 1);
 
   close (fds[0]);
   close (fds[1]);
   gst_object_unref (fd_allocator);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -906,6 +954,7 @@ GST_START_TEST (test_location_formatting)
 
     g_object_set (h->element, "location", location, NULL);
     push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, i));
+    wait_written (1);
     fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR), "%s missing",
         path);
     g_free (path);
@@ -914,7 +963,380 @@ GST_START_TEST (test_location_formatting)
   /* "fixed.png" was written once; the others once each. */
   fail_unless_equals_int (count_entries (tmpdir), G_N_ELEMENTS (cases));
 
-  gst_harness_teardown (h);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* ---- JPEG and the file format ---- */
+
+static gchar *
+tmp_path (const gchar * name)
+{
+  return g_build_filename (tmpdir, name, NULL);
+}
+
+/* The first bytes of @path: which format it really is. */
+static gboolean
+file_starts_with (const gchar * path, const gchar * magic, gsize len)
+{
+  gchar *data = NULL;
+  gsize size = 0;
+  gboolean ok;
+
+  fail_unless (g_file_get_contents (path, &data, &size, NULL), "%s", path);
+  ok = size >= len && memcmp (data, magic, len) == 0;
+  g_free (data);
+  return ok;
+}
+
+#define PNG_MAGIC "\x89PNG\r\n\x1a\n"
+#define JPEG_MAGIC "\xff\xd8\xff"
+
+static guint8 *
+read_jpeg (const gchar * path)
+{
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  FILE *file = fopen (path, "rb");
+  guint8 *pixels;
+
+  fail_unless (file != NULL, "%s: %s", path, g_strerror (errno));
+  /* libjpeg's default error handler exits: the test fails with it. */
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_decompress (&cinfo);
+  jpeg_stdio_src (&cinfo, file);
+  fail_unless_equals_int (jpeg_read_header (&cinfo, TRUE), JPEG_HEADER_OK);
+  cinfo.out_color_space = JCS_RGB;
+  jpeg_start_decompress (&cinfo);
+  fail_unless_equals_int (cinfo.output_width, WIDTH);
+  fail_unless_equals_int (cinfo.output_height, HEIGHT);
+  fail_unless_equals_int (cinfo.output_components, 3);
+  pixels = g_malloc (WIDTH * HEIGHT * 3);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = pixels + cinfo.output_scanline * WIDTH * 3;
+    jpeg_read_scanlines (&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+  fclose (file);
+  return pixels;
+}
+
+/* PSNR >= 35 dB against the pattern: MSE <= 255^2 / 10^3.5. */
+#define MAX_JPEG_MSE (255.0 * 255.0 / 3162.2777)
+
+static gdouble
+pattern_mse (const guint8 * pixels, guint frame)
+{
+  gdouble sum = 0;
+  guint x, y, c;
+
+  for (y = 0; y < HEIGHT; y++)
+    for (x = 0; x < WIDTH; x++) {
+      guint8 want[3];
+
+      pattern_rgb (x, y, frame, want);
+      for (c = 0; c < 3; c++) {
+        gdouble d = pixels[(y * WIDTH + x) * 3 + c] - want[c];
+        sum += d * d;
+      }
+    }
+  return sum / (WIDTH * HEIGHT * 3);
+}
+
+/* .jpg: a JPEG within 35 dB PSNR of the frame, at the default quality
+ * and at the lowest, which must be worse. */
+GST_START_TEST (test_jpeg_roundtrip)
+{
+  GstHarness *h = snapshot_harness ("RGB", NULL, 1);
+  gchar *location = tmp_path ("snap-%02d.jpg");
+  gchar *path;
+  guint8 *pixels;
+  gdouble mse, low_mse;
+
+  g_object_set (h->element, "location", location, NULL);
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 2));
+  g_object_set (h->element, "quality", 1, NULL);
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 2));
+  wait_written (2);
+
+  path = tmp_path ("snap-00.jpg");
+  fail_unless (file_starts_with (path, JPEG_MAGIC, 3));
+  pixels = read_jpeg (path);
+  mse = pattern_mse (pixels, 2);
+  GST_INFO ("quality 85: MSE %.2f", mse);
+  fail_unless (mse <= MAX_JPEG_MSE, "MSE %.2f: PSNR below 35 dB", mse);
+  g_free (pixels);
+  g_free (path);
+
+  path = tmp_path ("snap-01.jpg");
+  pixels = read_jpeg (path);
+  low_mse = pattern_mse (pixels, 2);
+  fail_unless (low_mse > mse, "quality 1 (MSE %.2f) not worse than 85 "
+      "(MSE %.2f)", low_mse, mse);
+  g_free (pixels);
+  g_free (path);
+
+  g_free (location);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* auto follows the extension, in any case; png and jpeg override it. */
+GST_START_TEST (test_format_property)
+{
+  static const struct
+  {
+    const gchar *format;
+    const gchar *name;
+    gboolean jpeg;
+  } cases[] = {
+    {"auto", "a.JPEG", TRUE},
+    {"auto", "b.Jpg", TRUE},
+    {"auto", "c.png", FALSE},
+    {"auto", "d.img", FALSE},
+    {"jpeg", "e.png", TRUE},
+    {"png", "f.jpg", FALSE},
+  };
+  GstHarness *h = snapshot_harness ("RGB", NULL, 1);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *path = tmp_path (cases[i].name);
+
+    gst_util_set_object_arg (G_OBJECT (h->element), "format",
+        cases[i].format);
+    g_object_set (h->element, "location", path, NULL);
+    push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, i));
+    wait_written (1);
+    if (cases[i].jpeg)
+      fail_unless (file_starts_with (path, JPEG_MAGIC, 3), "%s", path);
+    else
+      fail_unless (file_starts_with (path, PNG_MAGIC, 8), "%s", path);
+    g_free (path);
+  }
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* ---- triggers ---- */
+
+static GstEvent *
+snapshot_event (GstEventType type, const gchar * name)
+{
+  return gst_event_new_custom (type, gst_structure_new_empty (name));
+}
+
+/* Whether the harness received a custom event named @name (upstream:
+ * at its src pad). */
+static gboolean
+harness_got_event (GstHarness * h, gboolean upstream, const gchar * name)
+{
+  GstEvent *event;
+  gboolean found = FALSE;
+
+  while ((event = upstream ? gst_harness_try_pull_upstream_event (h) :
+          gst_harness_try_pull_event (h))) {
+    found |= gst_event_has_name (event, name);
+    gst_event_unref (event);
+  }
+  return found;
+}
+
+/* The application's way: a custom upstream event reaching the element's
+ * src pad asks for the next frame, and goes no further. */
+GST_START_TEST (test_upstream_event)
+{
+  GstHarness *h = snapshot_harness ("RGB", NULL, 0);
+
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 0));
+  fail_unless (gst_harness_push_upstream_event (h,
+          snapshot_event (GST_EVENT_CUSTOM_UPSTREAM, "zc-snapshot")));
+  fail_unless (gst_harness_push_upstream_event (h,
+          snapshot_event (GST_EVENT_CUSTOM_UPSTREAM, "something-else")));
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 1));
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 2));
+  wait_written (1);
+
+  fail_if (harness_got_event (h, TRUE, "zc-snapshot"),
+      "the request went on upstream");
+  teardown_harness (h);
+  fail_unless_equals_int (count_entries (tmpdir), 1);
+  check_snapshot (GST_VIDEO_FORMAT_RGB, 1);
+}
+
+GST_END_TEST;
+
+/* A serialized downstream request: the frame after it, and the event
+ * goes on. */
+GST_START_TEST (test_downstream_event)
+{
+  GstHarness *h = snapshot_harness ("RGB", NULL, 0);
+
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 0));
+  fail_unless (gst_harness_push_event (h,
+          snapshot_event (GST_EVENT_CUSTOM_DOWNSTREAM, "zc-snapshot")));
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 1));
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 2));
+  wait_written (1);
+
+  fail_unless (harness_got_event (h, FALSE, "zc-snapshot"),
+      "the request was not passed on");
+  teardown_harness (h);
+  fail_unless_equals_int (count_entries (tmpdir), 1);
+  check_snapshot (GST_VIDEO_FORMAT_RGB, 1);
+}
+
+GST_END_TEST;
+
+/* ---- the worker ---- */
+
+#define BIG_WIDTH 1920
+#define BIG_HEIGHT 1080
+
+/* 1080p RGB noise: slow to compress, so each PNG takes a while. */
+static GstBuffer *
+make_big_buffer (guint frame)
+{
+  gsize size = BIG_WIDTH * BIG_HEIGHT * 3, i;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  guint32 state = 0x9e3779b9u * (frame + 1);
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (i = 0; i < size; i++) {
+    state = state * 1664525u + 1013904223u;
+    map.data[i] = state >> 24;
+  }
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (frame, GST_SECOND, 30);
+  return buf;
+}
+
+static GstHarness *
+big_harness (guint max_pending)
+{
+  GstHarness *h = gst_harness_new ("zcsnapshot");
+  gchar *location = tmp_path ("big-%02d.png");
+  gchar *caps = g_strdup_printf ("video/x-raw, format=RGB, width=%d, "
+      "height=%d, framerate=30/1", BIG_WIDTH, BIG_HEIGHT);
+
+  g_object_set (h->element, "location", location, "interval", 1,
+      "max-pending", max_pending, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  g_free (caps);
+  g_free (location);
+  return h;
+}
+
+/* What is on the bus now, without waiting: files written, and warnings
+ * about dropped snapshots (when @busy is not NULL). Fails on errors. */
+static guint
+count_written (guint * busy)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop (bus))) {
+    fail_on_error (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT)
+      n += gst_structure_has_name (gst_message_get_structure (msg),
+          "zcsnapshot");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING && busy) {
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      *busy += g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY);
+      g_error_free (err);
+    }
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+/* The streaming thread hands the copy over and goes on: when the push
+ * returns, the 1080p PNG is not written yet; it is later. */
+GST_START_TEST (test_streaming_does_not_wait)
+{
+  GstHarness *h = big_harness (2);
+  gchar *path = tmp_path ("big-00.png");
+
+  push_and_check_passthrough (h, make_big_buffer (0));
+  fail_unless_equals_int (count_written (NULL), 0);
+  fail_if (g_file_test (path, G_FILE_TEST_EXISTS),
+      "the file was written before the frame went on");
+  wait_written (1);
+  fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  g_free (path);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* max-pending=1 and a burst of 1080p frames, each due: the first is
+ * written, frames due while it is being encoded are dropped unread,
+ * counted and warned about; none is lost without a trace. */
+GST_START_TEST (test_max_pending_drops)
+{
+  GstHarness *h = big_harness (1);
+  guint64 dropped = 0;
+  guint i, written, warnings = 0;
+
+  for (i = 0; i < 6; i++)
+    push_and_check_passthrough (h, make_big_buffer (i));
+  /* EOS waits for the writes. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  written = count_written (&warnings);
+  g_object_get (h->element, "dropped", &dropped, NULL);
+
+  GST_INFO ("%u written, %" G_GUINT64_FORMAT " dropped", written, dropped);
+  fail_unless (written >= 1);
+  fail_unless (dropped >= 1, "nothing was dropped");
+  fail_unless_equals_uint64 (written + dropped, 6);
+  fail_unless_equals_uint64 (warnings, dropped);
+  fail_unless_equals_int (count_entries (tmpdir), written);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* EOS goes on only once every pending file is written. */
+GST_START_TEST (test_eos_waits)
+{
+  GstHarness *h = big_harness (3);
+  guint i;
+
+  for (i = 0; i < 3; i++)
+    push_and_check_passthrough (h, make_big_buffer (i));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* Already there, not waited for. */
+  fail_unless_equals_int (count_written (NULL), 3);
+  fail_unless_equals_int (count_entries (tmpdir), 3);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* Stopping writes what is pending rather than dropping it. */
+GST_START_TEST (test_stop_waits)
+{
+  GstHarness *h = big_harness (2);
+  guint i;
+
+  for (i = 0; i < 2; i++)
+    push_and_check_passthrough (h, make_big_buffer (i));
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (count_written (NULL), 2);
+  fail_unless_equals_int (count_entries (tmpdir), 2);
+  teardown_harness (h);
 }
 
 GST_END_TEST;
@@ -941,6 +1363,14 @@ zcsnapshot_suite (void)
   tcase_add_test (tc, test_timeout_skips);
   tcase_add_test (tc, test_location_patterns);
   tcase_add_test (tc, test_location_formatting);
+  tcase_add_test (tc, test_jpeg_roundtrip);
+  tcase_add_test (tc, test_format_property);
+  tcase_add_test (tc, test_upstream_event);
+  tcase_add_test (tc, test_downstream_event);
+  tcase_add_test (tc, test_streaming_does_not_wait);
+  tcase_add_test (tc, test_max_pending_drops);
+  tcase_add_test (tc, test_eos_waits);
+  tcase_add_test (tc, test_stop_waits);
 
   return s;
 }

@@ -1,9 +1,10 @@
-/* Test bed tests of zcsnapshot: PNGs of vivid's colour bars from zcv4l2src
+/* Test bed tests of zcsnapshot: PNGs and JPEGs of vivid's colour bars from zcv4l2src
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Runs as root inside tests/vm (vivid loaded). zcv4l2src exports vivid's
  * buffers as dma-bufs; zcsnapshot waits for them, reads them between SYNC
- * READ brackets and writes PNGs, which are decoded here and compared with
+ * READ brackets and writes PNGs or JPEGs, which are decoded here and
+ * compared with
  * vivid's default pattern: 75% colour bars, eight vertical bars of equal
  * width, left to right white, yellow, cyan, green, magenta, red, blue,
  * black, with 75% of full scale (191) for the lit channels (kernel
@@ -19,14 +20,15 @@
 #include <gst/check/gstharness.h>
 #include <gst/allocators/allocators.h>
 
-#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
-#include <linux/videodev2.h>
 
 #include <glib/gstdio.h>
+#include <jpeglib.h>
 #include <png.h>
+
+#include "zctestutils.h"
 
 #define WIDTH 640
 #define HEIGHT 480
@@ -54,44 +56,11 @@ static const gboolean bars[N_BARS][3] = {
 
 static gchar *tmpdir;
 
-static gboolean
-is_vivid_capture (const gchar * path)
-{
-  struct v4l2_capability cap;
-  gboolean found = FALSE;
-  guint32 caps;
-  gint fd;
-
-  fd = open (path, O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return FALSE;
-  memset (&cap, 0, sizeof (cap));
-  if (ioctl (fd, VIDIOC_QUERYCAP, &cap) == 0) {
-    caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps :
-        cap.capabilities;
-    found = g_str_has_prefix ((const gchar *) cap.card, "vivid")
-        && (caps & V4L2_CAP_VIDEO_CAPTURE);
-  }
-  close (fd);
-  return found;
-}
-
-/* vivid makes several nodes (capture, output, VBI...): the first
- * single-planar video capture node, in name order. */
 static gchar *
 find_vivid_capture (void)
 {
-  gchar *found = NULL;
-  gint i;
+  gchar *found = zc_test_find_vivid_capture ();
 
-  for (i = 0; i < 64 && !found; i++) {
-    gchar *path = g_strdup_printf ("/dev/video%d", i);
-
-    if (is_vivid_capture (path))
-      found = path;
-    else
-      g_free (path);
-  }
   fail_unless (found != NULL, "no vivid capture node: is vivid loaded?");
   return found;
 }
@@ -174,6 +143,35 @@ read_png (const gchar * path)
   return pixels;
 }
 
+static guint8 *
+read_jpeg (const gchar * path)
+{
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  FILE *file = fopen (path, "rb");
+  guint8 *pixels;
+
+  fail_unless (file != NULL, "cannot open %s", path);
+  /* libjpeg's default error handler exits: the test fails with it. */
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_decompress (&cinfo);
+  jpeg_stdio_src (&cinfo, file);
+  fail_unless_equals_int (jpeg_read_header (&cinfo, TRUE), JPEG_HEADER_OK);
+  cinfo.out_color_space = JCS_RGB;
+  jpeg_start_decompress (&cinfo);
+  fail_unless_equals_int (cinfo.output_width, WIDTH);
+  fail_unless_equals_int (cinfo.output_height, HEIGHT);
+  pixels = g_malloc (WIDTH * HEIGHT * 3);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = pixels + cinfo.output_scanline * WIDTH * 3;
+    jpeg_read_scanlines (&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+  fclose (file);
+  return pixels;
+}
+
 /* The mean of a 9x9 square around (@cx, @cy), channel @c. */
 static guint
 mean_around (const guint8 * pixels, guint cx, guint cy, guint c)
@@ -192,7 +190,8 @@ check_bars (const gchar * path)
   static const gchar *names[N_BARS] = { "white", "yellow", "cyan", "green",
     "magenta", "red", "blue", "black"
   };
-  guint8 *pixels = read_png (path);
+  guint8 *pixels = g_str_has_suffix (path, ".jpg") ? read_jpeg (path) :
+      read_png (path);
   guint bar, c;
 
   for (bar = 0; bar < N_BARS; bar++) {
@@ -263,7 +262,8 @@ snapshot_location (GstBus * bus, guint64 min_frame)
 /* Captures N_FRAMES frames of @format from vivid through zcsnapshot with
  * interval=1 and checks a written snapshot against the bars. */
 static void
-snapshot_vivid (const gchar * device, const gchar * format)
+snapshot_vivid_as (const gchar * device, const gchar * format,
+    const gchar * extension)
 {
   gchar *launch, *caps, *location;
   GstHarness *h;
@@ -274,7 +274,7 @@ snapshot_vivid (const gchar * device, const gchar * format)
    * the harness's sink pad states the caps, and zcsnapshot passes the
    * caps query on to zcv4l2src. */
   launch = g_strdup_printf ("zcv4l2src device=%s ! zcsnapshot "
-      "location=%s/snap-%%05d.png interval=1", device, tmpdir);
+      "location=%s/snap-%%05d.%s interval=1", device, tmpdir, extension);
   caps = g_strdup_printf ("video/x-raw(memory:DMABuf), format=%s, "
       "width=%d, height=%d", format, WIDTH, HEIGHT);
   h = gst_harness_new_parse (launch);
@@ -305,6 +305,12 @@ snapshot_vivid (const gchar * device, const gchar * format)
   gst_object_unref (bus);
   g_free (caps);
   g_free (launch);
+}
+
+static void
+snapshot_vivid (const gchar * device, const gchar * format)
+{
+  snapshot_vivid_as (device, format, "png");
 }
 
 GST_START_TEST (test_vivid_yuy2)
@@ -344,6 +350,101 @@ GST_START_TEST (test_vivid_bgrx)
 
 GST_END_TEST;
 
+/* JPEG: the bars within the same bounds after lossy coding. */
+GST_START_TEST (test_vivid_jpeg)
+{
+  gchar *device = find_vivid_capture ();
+
+  snapshot_vivid_as (device, "YUY2", "jpg");
+  g_free (device);
+}
+
+GST_END_TEST;
+
+static guint64
+sink_stat (GstElement * sink, const gchar * name)
+{
+  GstStructure *s = NULL;
+  guint64 v = 0;
+
+  g_object_get (sink, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, name, &v), "no %s", name);
+  gst_structure_free (s);
+  return v;
+}
+
+/* Waits for the next "zcsnapshot" message; returns its location. */
+static gchar *
+wait_snapshot (GstBus * bus)
+{
+  GstMessage *msg;
+  gchar *location = NULL;
+
+  while (!location) {
+    msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "no snapshot in 20 s");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      fail_on_error (msg);
+    if (gst_structure_has_name (gst_message_get_structure (msg), "zcsnapshot"))
+      location = g_strdup (gst_structure_get_string
+          (gst_message_get_structure (msg), "location"));
+    gst_message_unref (msg);
+  }
+  return location;
+}
+
+/* An application's request: a custom upstream event sent to the
+ * pipeline reaches zcsnapshot from the sink and writes the next frame,
+ * once per request, while the display goes on. */
+GST_START_TEST (test_event_from_application)
+{
+  gchar *device = find_vivid_capture ();
+  GstElement *pipeline, *sink;
+  GstBus *bus;
+  gchar *desc, *location;
+  guint i;
+
+  if (!gst_element_factory_find ("zckmssink")) {
+    g_print ("no zckmssink built: the application's request not tested\n");
+    g_free (device);
+    return;
+  }
+  desc = g_strdup_printf ("zcv4l2src device=%s ! zcsnapshot interval=0 "
+      "location=%s/ev-%%05d.png ! zckmssink name=sink driver-name=virtio_gpu",
+      device, tmpdir);
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  bus = gst_element_get_bus (pipeline);
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < 400 && sink_stat (sink, "frames-shown") < 5; i++)
+    g_usleep (50 * 1000);
+  fail_unless (sink_stat (sink, "frames-shown") >= 5);
+
+  for (i = 0; i < 2; i++) {
+    fail_unless (gst_element_send_event (pipeline,
+            gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+                gst_structure_new_empty ("zc-snapshot"))));
+    location = wait_snapshot (bus);
+    check_bars (location);
+    g_free (location);
+  }
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  /* Two requests, two files, no more. */
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (device);
+}
+
+GST_END_TEST;
+
 static Suite *
 zcsnapshot_vm_suite (void)
 {
@@ -355,6 +456,8 @@ zcsnapshot_vm_suite (void)
   tcase_add_test (tc, test_vivid_yuy2);
   tcase_add_test (tc, test_vivid_nv12);
   tcase_add_test (tc, test_vivid_bgrx);
+  tcase_add_test (tc, test_vivid_jpeg);
+  tcase_add_test (tc, test_event_from_application);
 
   return s;
 }
