@@ -1,10 +1,12 @@
-/* zcv4l2src: the pool of V4L2 capture buffers, exported as dma-bufs
+/* zcv4l2src: the V4L2 capture queue, exporting or importing dma-bufs
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* GstZcV4l2BufferPool owns one V4L2 capture queue (V4L2_MEMORY_MMAP) on
- * its own duplicate of the device fd, and one GstBuffer per V4L2 buffer
- * index, made once at start:
+/* GstZcV4l2BufferPool owns one V4L2 capture queue on its own duplicate of
+ * the device fd. It works in one of two ways.
+ *
+ * Export (V4L2_MEMORY_MMAP), one GstBuffer per V4L2 buffer index, made
+ * once at start:
  *
  * - start: VIDIOC_REQBUFS, then for each index VIDIOC_QUERYBUF (length),
  *   VIDIOC_EXPBUF (a dma-buf fd, owned from then on by a
@@ -22,6 +24,24 @@
  *   memory alive in the kernel (vb2 orphans buffers that are in use), and
  *   when they come back they are freed, closing their fd, never queued.
  *
+ * Import (V4L2_MEMORY_DMABUF): the frames are dma-bufs of another pool
+ * (downstream's, such as a display's scanout buffers, or one the element
+ * made), so that the driver writes straight into them:
+ *
+ * - start: VIDIOC_REQBUFS only, for as many indexes as V4L2 allows.
+ * - acquire: free buffers of the other pool are taken (without waiting)
+ *   and queued, VIDIOC_QBUF with `m.fd` and `length` (the dma-buf's size),
+ *   until the driver has the count asked for; each dma-buf keeps the V4L2
+ *   index it was first queued with, found by its inode, so that the
+ *   driver maps it once. At least 2 are queued before
+ *   VIDIOC_STREAMON (vivid returns empty frames with 1), waiting for
+ *   downstream to release some if it must. Then VIDIOC_DQBUF as in export
+ *   mode; the buffer goes out as the other pool's buffer.
+ * - release: downstream's last unref returns the buffer to the other
+ *   pool; the next acquire queues it again.
+ * - orphan or stop: VIDIOC_STREAMOFF hands the queued buffers back, which
+ *   go back to the other pool; VIDIOC_REQBUFS(0).
+ *
  * Every ioctl runs under the pool's lock, so releases from downstream
  * threads and the streaming thread's dequeues see one consistent state.
  * Errors are kept for gst_zc_v4l2_buffer_pool_take_error(): the element
@@ -37,6 +57,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/videodev2.h>
 #include <gio/gio.h>
 #include <gst/zerocopy/zerocopy.h>
@@ -48,20 +69,24 @@ GST_DEBUG_CATEGORY_STATIC (gst_zc_v4l2_buffer_pool_debug);
  * stopped (a camera runs at 1 fps at the slowest). */
 #define FRAME_TIMEOUT (5 * GST_SECOND)
 
-/* gst_zc_v4l2_buffer_pool_acquire_buffer: a bad frame was queued again. */
+/* capture_frame: a bad frame was queued again. */
 #define FLOW_DROPPED GST_FLOW_CUSTOM_SUCCESS
+
+/* Import: buffers queued before VIDIOC_STREAMON. */
+#define MIN_QUEUED_TO_START 2
 
 typedef enum
 {
-  SLOT_IDLE,                    /* the pool holds the buffer */
+  SLOT_IDLE,                    /* the pool holds the buffer (import: none) */
   SLOT_QUEUED,                  /* the driver fills it */
-  SLOT_OUTSTANDING,             /* downstream holds it */
+  SLOT_OUTSTANDING,             /* downstream holds it (export only) */
 } SlotState;
 
 typedef struct
 {
-  GstBuffer *buffer;
+  GstBuffer *buffer;            /* import: only while queued */
   SlotState state;
+  guint64 inode;                /* import: the dma-buf last queued here */
 } Slot;
 
 struct _GstZcV4l2BufferPool
@@ -70,6 +95,8 @@ struct _GstZcV4l2BufferPool
 
   GstVideoInfo info;            /* the driver's layout */
   guint count;                  /* buffers asked for */
+  GstBufferPool *import_pool;   /* import mode: where frames come from */
+  enum v4l2_memory memory;      /* MMAP (export) or DMABUF (import) */
   GstPoll *poll;
   GstPollFD pollfd;
 
@@ -120,7 +147,7 @@ static gboolean
 request_buffers (GstZcV4l2BufferPool * self, guint count)
 {
   struct v4l2_requestbuffers req = {.count = count,
-    .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,.memory = V4L2_MEMORY_MMAP
+    .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,.memory = self->memory
   };
 
   if (gst_zc_v4l2_ioctl (self->fd, VIDIOC_REQBUFS, &req) < 0) {
@@ -228,6 +255,8 @@ queue_idle_slots (GstZcV4l2BufferPool * self)
 {
   guint i;
 
+  if (self->import_pool)
+    return TRUE;
   for (i = 0; i < self->n_slots; i++) {
     if (self->slots[i].state == SLOT_IDLE && !queue_slot (self, i))
       return FALSE;
@@ -242,15 +271,17 @@ static void
 free_buffers (GstZcV4l2BufferPool * self)
 {
   struct v4l2_requestbuffers req = {.count = 0,
-    .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,.memory = V4L2_MEMORY_MMAP
+    .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,.memory = self->memory
   };
   guint i;
 
+  /* Import: the buffers the driver had go back to the other pool. */
   for (i = 0; i < self->n_slots; i++) {
     if (self->slots[i].buffer && self->slots[i].state != SLOT_OUTSTANDING)
       gst_buffer_unref (self->slots[i].buffer);
     self->slots[i].buffer = NULL;
     self->slots[i].state = SLOT_IDLE;
+    self->slots[i].inode = 0;
   }
   self->n_slots = 0;
   self->n_queued = 0;
@@ -283,6 +314,9 @@ release_device (GstZcV4l2BufferPool * self)
   GST_DEBUG_OBJECT (self, "released the device");
 }
 
+static GstFlowReturn import_fill (GstZcV4l2BufferPool * self,
+    guint min_queued);
+
 static gboolean
 gst_zc_v4l2_buffer_pool_start (GstBufferPool * pool)
 {
@@ -292,9 +326,13 @@ gst_zc_v4l2_buffer_pool_start (GstBufferPool * pool)
   g_mutex_lock (&self->lock);
   if (self->fd < 0)
     goto orphaned;
-  if (!request_buffers (self, self->count))
+  /* Importing, V4L2 indexes cost no memory: one per dma-buf the other
+   * pool may hand out, so that each keeps its own (and the driver maps it
+   * once) even when the pool has more buffers than are queued. */
+  if (!request_buffers (self, self->import_pool ? VIDEO_MAX_FRAME :
+          self->count))
     goto failed;
-  for (i = 0; i < self->n_slots; i++) {
+  for (i = 0; i < self->n_slots && !self->import_pool; i++) {
     if (!export_slot (self, i))
       goto failed;
   }
@@ -302,6 +340,12 @@ gst_zc_v4l2_buffer_pool_start (GstBufferPool * pool)
     goto failed;
   g_mutex_unlock (&self->lock);
 
+  /* A driver that cannot take this exporter's dma-bufs says so at the
+   * first VIDIOC_QBUF (vivid's vmalloc queue answers EFAULT for udmabuf,
+   * which Linux 6.1 cannot vmap): found now, while the element may still
+   * export instead. */
+  if (self->import_pool && import_fill (self, 1) != GST_FLOW_OK)
+    goto import_failed;
   return TRUE;
 
   /* ERRORS */
@@ -310,6 +354,11 @@ orphaned:
   g_mutex_unlock (&self->lock);
   return FALSE;
 failed:
+  free_buffers (self);
+  g_mutex_unlock (&self->lock);
+  return FALSE;
+import_failed:
+  g_mutex_lock (&self->lock);
   free_buffers (self);
   g_mutex_unlock (&self->lock);
   return FALSE;
@@ -323,30 +372,179 @@ gst_zc_v4l2_buffer_pool_stop (GstBufferPool * pool)
   return GST_BUFFER_POOL_CLASS (parent_class)->stop (pool);
 }
 
-/* STREAMON once every buffer is queued: started with an empty queue, some
- * drivers (and vb2's poll) report an error rather than wait. */
-static gboolean
-ensure_streaming (GstZcV4l2BufferPool * self)
+/* Import */
+
+static guint64
+buffer_inode (GstBuffer * buffer)
 {
-  enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-  gboolean ok = TRUE;
+  struct stat st;
+
+  if (fstat (gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buffer, 0)),
+          &st) < 0)
+    return 0;
+  return st.st_ino;
+}
+
+/* The V4L2 index for the dma-buf of @inode: the one it had, else one
+ * never used, else any the driver does not hold (vb2 then maps the new
+ * dma-buf in place of the old). -1 when the driver holds them all. */
+static gint
+import_index_for (GstZcV4l2BufferPool * self, guint64 inode)
+{
+  gint unused = -1, idle = -1;
+  guint i;
+
+  for (i = 0; i < self->n_slots; i++) {
+    Slot *slot = &self->slots[i];
+
+    if (slot->state == SLOT_QUEUED)
+      continue;
+    if (slot->inode == inode)
+      return i;
+    if (slot->inode == 0 && unused < 0)
+      unused = i;
+    if (idle < 0)
+      idle = i;
+  }
+  return unused >= 0 ? unused : idle;
+}
+
+/* VIDIOC_QBUF of @buffer's dma-buf, whose reference the queue takes; the
+ * lock is held. */
+static gboolean
+queue_import (GstZcV4l2BufferPool * self, GstBuffer * buffer)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+  struct v4l2_buffer vbuf = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+    .memory = V4L2_MEMORY_DMABUF
+  };
+  guint64 inode = buffer_inode (buffer);
+  gint index = import_index_for (self, inode);
+  gsize maxsize;
+
+  if (index < 0)
+    goto no_index;
+  gst_memory_get_sizes (mem, NULL, &maxsize);
+  vbuf.index = index;
+  vbuf.m.fd = gst_dmabuf_memory_get_fd (mem);
+  vbuf.length = maxsize;
+  if (gst_zc_v4l2_ioctl (self->fd, VIDIOC_QBUF, &vbuf) < 0)
+    goto qbuf_failed;
+
+  if (self->slots[index].inode != inode)
+    GST_DEBUG_OBJECT (self, "dma-buf of inode %" G_GUINT64_FORMAT " (fd %d, "
+        "%" G_GSIZE_FORMAT " bytes) is V4L2 buffer %d", inode, vbuf.m.fd,
+        maxsize, index);
+  self->slots[index].buffer = buffer;
+  self->slots[index].state = SLOT_QUEUED;
+  self->slots[index].inode = inode;
+  self->n_queued++;
+  return TRUE;
+
+  /* ERRORS */
+no_index:
+  set_error (self, G_IO_ERROR_NO_SPACE, "the driver holds all %u buffers",
+      self->n_slots);
+  gst_buffer_unref (buffer);
+  return FALSE;
+qbuf_failed:
+  set_errno_error (self, "VIDIOC_QBUF");
+  gst_buffer_unref (buffer);
+  return FALSE;
+}
+
+/* Takes a free buffer of the other pool and queues it; with @wait, until
+ * downstream releases one. GST_FLOW_EOS: none free (without @wait). */
+static GstFlowReturn
+import_one (GstZcV4l2BufferPool * self, gboolean wait)
+{
+  GstBufferPoolAcquireParams params = {.flags = wait ? 0 :
+        GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT
+  };
+  GstBuffer *buffer = NULL;
+  GstFlowReturn ret;
+  gboolean queued;
+
+  ret = gst_buffer_pool_acquire_buffer (self->import_pool, &buffer, &params);
+  if (ret != GST_FLOW_OK)
+    return ret;
 
   g_mutex_lock (&self->lock);
   if (self->fd < 0) {
     set_error (self, G_IO_ERROR_CLOSED, "the pool has released the device");
-    ok = FALSE;
+    gst_buffer_unref (buffer);
+    queued = FALSE;
+  } else {
+    queued = queue_import (self, buffer);
+  }
+  g_mutex_unlock (&self->lock);
+  return queued ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+static guint
+get_n_queued (GstZcV4l2BufferPool * self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_queued;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* Queues free buffers of the other pool until the driver has
+ * #GstZcV4l2Src:io-buffers of them, at least @min_queued, waiting for
+ * downstream when it must. */
+static GstFlowReturn
+import_fill (GstZcV4l2BufferPool * self, guint min_queued)
+{
+  guint target = MIN (self->count, self->n_slots);
+  GstFlowReturn ret;
+  guint n;
+
+  while ((n = get_n_queued (self)) < target) {
+    ret = import_one (self, n < min_queued);
+    if (ret == GST_FLOW_EOS)
+      break;
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+  return GST_FLOW_OK;
+}
+
+/* STREAMON once buffers are queued: started with an empty queue, some
+ * drivers (and vb2's poll) report an error rather than wait. Export
+ * queues every buffer the pool holds; import the free buffers of the other
+ * pool, at least MIN_QUEUED_TO_START at first and one later. */
+static GstFlowReturn
+ensure_streaming (GstZcV4l2BufferPool * self)
+{
+  enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (self->import_pool) {
+    ret = import_fill (self, self->streaming ? 1 : MIN_QUEUED_TO_START);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (self->fd < 0) {
+    set_error (self, G_IO_ERROR_CLOSED, "the pool has released the device");
+    ret = GST_FLOW_ERROR;
   } else if (!queue_idle_slots (self)) {
-    ok = FALSE;
+    ret = GST_FLOW_ERROR;
   } else if (!self->streaming) {
-    ok = gst_zc_v4l2_ioctl (self->fd, VIDIOC_STREAMON, &type) == 0;
-    if (ok)
+    if (gst_zc_v4l2_ioctl (self->fd, VIDIOC_STREAMON, &type) == 0)
       self->streaming = TRUE;
-    else
+    else {
       set_errno_error (self, "VIDIOC_STREAMON");
+      ret = GST_FLOW_ERROR;
+    }
   }
   g_mutex_unlock (&self->lock);
 
-  return ok;
+  return ret;
 }
 
 static gboolean
@@ -413,11 +611,35 @@ stamp_buffer (GstBuffer * buffer, const struct v4l2_buffer *vbuf)
   GST_BUFFER_OFFSET_END (buffer) = vbuf->sequence + 1;
 }
 
+/* A bad frame goes back to the driver; the lock is held. */
+static GstFlowReturn
+requeue (GstZcV4l2BufferPool * self, guint index)
+{
+  gboolean queued;
+
+  if (self->import_pool)
+    queued = queue_import (self, g_steal_pointer (&self->slots[index].buffer));
+  else
+    queued = queue_slot (self, index);
+  return queued ? FLOW_DROPPED : GST_FLOW_ERROR;
+}
+
+/* The frame goes out: export keeps its buffer, import hands the other
+ * pool's buffer over; the lock is held. */
+static GstBuffer *
+hand_out (GstZcV4l2BufferPool * self, Slot * slot)
+{
+  if (self->import_pool)
+    return g_steal_pointer (&slot->buffer);
+  slot->state = SLOT_OUTSTANDING;
+  return slot->buffer;
+}
+
 static GstFlowReturn
 dequeue (GstZcV4l2BufferPool * self, GstBuffer ** buffer)
 {
   struct v4l2_buffer vbuf = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-    .memory = V4L2_MEMORY_MMAP
+    .memory = self->memory
   };
   GstFlowReturn ret = GST_FLOW_OK;
   Slot *slot;
@@ -436,11 +658,10 @@ dequeue (GstZcV4l2BufferPool * self, GstBuffer ** buffer)
   if ((vbuf.flags & V4L2_BUF_FLAG_ERROR) || vbuf.bytesused == 0) {
     GST_INFO_OBJECT (self, "dropping frame %u: %s", vbuf.sequence,
         vbuf.bytesused ? "the driver flagged an error" : "it is empty");
-    ret = queue_slot (self, vbuf.index) ? FLOW_DROPPED : GST_FLOW_ERROR;
+    ret = requeue (self, vbuf.index);
   } else {
-    slot->state = SLOT_OUTSTANDING;
-    stamp_buffer (slot->buffer, &vbuf);
-    *buffer = slot->buffer;
+    *buffer = hand_out (self, slot);
+    stamp_buffer (*buffer, &vbuf);
   }
   g_mutex_unlock (&self->lock);
 
@@ -459,17 +680,16 @@ bad_index:
 }
 
 static GstFlowReturn
-gst_zc_v4l2_buffer_pool_acquire_buffer (GstBufferPool * pool,
-    GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
+capture_frame (GstZcV4l2BufferPool * self, GstBuffer ** buffer)
 {
-  GstZcV4l2BufferPool *self = GST_ZC_V4L2_BUFFER_POOL (pool);
   GstFlowReturn ret;
 
-  if (!ensure_streaming (self))
-    return GST_FLOW_ERROR;
+  ret = ensure_streaming (self);
+  if (ret != GST_FLOW_OK)
+    return ret;
 
   do {
-    if (GST_BUFFER_POOL_IS_FLUSHING (pool))
+    if (GST_BUFFER_POOL_IS_FLUSHING (GST_BUFFER_POOL_CAST (self)))
       return GST_FLOW_FLUSHING;
     /* After POLLERR (device gone, queue in error), DQBUF says why. */
     ret = wait_for_frame (self);
@@ -478,6 +698,22 @@ gst_zc_v4l2_buffer_pool_acquire_buffer (GstBufferPool * pool,
   } while (ret == FLOW_DROPPED);
 
   return ret;
+}
+
+/* Export only: gst_buffer_pool_acquire_buffer() makes the buffer this
+ * pool's, which an import buffer (the other pool's) must not become. */
+static GstFlowReturn
+gst_zc_v4l2_buffer_pool_acquire_buffer (GstBufferPool * pool,
+    GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
+{
+  GstZcV4l2BufferPool *self = GST_ZC_V4L2_BUFFER_POOL (pool);
+
+  if (self->import_pool) {
+    GST_ERROR_OBJECT (self, "importing: frames come from "
+        "gst_zc_v4l2_buffer_pool_capture()");
+    return GST_FLOW_NOT_SUPPORTED;
+  }
+  return capture_frame (self, buffer);
 }
 
 static gint
@@ -539,12 +775,21 @@ renew_failed:
   g_mutex_unlock (&self->lock);
 }
 
+/* Import: a wait for downstream to release a buffer is interrupted too. */
+static void
+set_import_flushing (GstZcV4l2BufferPool * self, gboolean flushing)
+{
+  if (self->import_pool && gst_buffer_pool_is_active (self->import_pool))
+    gst_buffer_pool_set_flushing (self->import_pool, flushing);
+}
+
 static void
 gst_zc_v4l2_buffer_pool_flush_start (GstBufferPool * pool)
 {
   GstZcV4l2BufferPool *self = GST_ZC_V4L2_BUFFER_POOL (pool);
 
   gst_poll_set_flushing (self->poll, TRUE);
+  set_import_flushing (self, TRUE);
 }
 
 static void
@@ -553,6 +798,7 @@ gst_zc_v4l2_buffer_pool_flush_stop (GstBufferPool * pool)
   GstZcV4l2BufferPool *self = GST_ZC_V4L2_BUFFER_POOL (pool);
 
   gst_poll_set_flushing (self->poll, FALSE);
+  set_import_flushing (self, FALSE);
 }
 
 static void
@@ -561,6 +807,7 @@ gst_zc_v4l2_buffer_pool_finalize (GObject * object)
   GstZcV4l2BufferPool *self = GST_ZC_V4L2_BUFFER_POOL (object);
 
   release_device (self);
+  gst_clear_object (&self->import_pool);
   gst_poll_free (self->poll);
   g_clear_error (&self->error);
   g_mutex_clear (&self->lock);
@@ -595,11 +842,15 @@ gst_zc_v4l2_buffer_pool_init (GstZcV4l2BufferPool * self)
 /* Returns: (transfer full): a pool of @count V4L2 buffers (at least 2) on
  * the capture device @fd, which it duplicates: the pool may outlive the
  * caller's fd. @info is the layout the driver chose (strides from its
- * bytesperline, size = sizeimage); @caps the negotiated caps. NULL with
- * @error set when the fd cannot be duplicated (EMFILE). */
+ * bytesperline, size = sizeimage); @caps the negotiated caps. Without
+ * @import_pool the driver's buffers are exported (V4L2_MEMORY_MMAP); with
+ * it, an active pool of single-memory dma-buf buffers of @info's layout at
+ * least sizeimage bytes long, those are imported (V4L2_MEMORY_DMABUF).
+ * NULL with @error set when the fd cannot be duplicated (EMFILE). */
 GstBufferPool *
 gst_zc_v4l2_buffer_pool_new (gint fd, GstCaps * caps,
-    const GstVideoInfo * info, guint count, GError ** error)
+    const GstVideoInfo * info, guint count, GstBufferPool * import_pool,
+    GError ** error)
 {
   GstZcV4l2BufferPool *self;
   GstStructure *config;
@@ -613,6 +864,9 @@ gst_zc_v4l2_buffer_pool_new (gint fd, GstCaps * caps,
     goto dup_failed;
   self->info = *info;
   self->count = CLAMP (count, 2, VIDEO_MAX_FRAME);
+  if (import_pool)
+    self->import_pool = gst_object_ref (import_pool);
+  self->memory = import_pool ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
   self->pollfd.fd = self->fd;
   gst_poll_add_fd (self->poll, &self->pollfd);
   gst_poll_fd_ctl_read (self->poll, &self->pollfd, TRUE);
@@ -644,6 +898,21 @@ gst_zc_v4l2_buffer_pool_orphan (GstZcV4l2BufferPool * self)
   g_mutex_lock (&self->lock);
   release_device (self);
   g_mutex_unlock (&self->lock);
+}
+
+/* The next captured frame: a buffer of this pool (export), released to it
+ * by downstream's last unref, or of the import pool (import). Waits for
+ * the driver, and when importing for downstream to release a buffer if
+ * the driver has none; GST_FLOW_FLUSHING when the pool is set flushing,
+ * GST_FLOW_ERROR with the story in gst_zc_v4l2_buffer_pool_take_error(). */
+GstFlowReturn
+gst_zc_v4l2_buffer_pool_capture (GstZcV4l2BufferPool * self,
+    GstBuffer ** buffer)
+{
+  if (self->import_pool)
+    return capture_frame (self, buffer);
+  return gst_buffer_pool_acquire_buffer (GST_BUFFER_POOL (self), buffer,
+      NULL);
 }
 
 /* Returns: (transfer full) (nullable): why the last start or acquire

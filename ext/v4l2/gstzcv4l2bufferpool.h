@@ -1,4 +1,4 @@
-/* zcv4l2src: the pool of V4L2 capture buffers, exported as dma-bufs
+/* zcv4l2src: the V4L2 capture queue, exporting or importing dma-bufs
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -17,7 +17,13 @@ G_DECLARE_FINAL_TYPE (GstZcV4l2BufferPool, gst_zc_v4l2_buffer_pool,
 G_GNUC_INTERNAL
 GstBufferPool * gst_zc_v4l2_buffer_pool_new (gint fd, GstCaps * caps,
                                              const GstVideoInfo * info,
-                                             guint count, GError ** error);
+                                             guint count,
+                                             GstBufferPool * import_pool,
+                                             GError ** error);
+
+G_GNUC_INTERNAL
+GstFlowReturn   gst_zc_v4l2_buffer_pool_capture (GstZcV4l2BufferPool * self,
+                                                 GstBuffer ** buffer);
 
 G_GNUC_INTERNAL
 void            gst_zc_v4l2_buffer_pool_orphan (GstZcV4l2BufferPool * self);

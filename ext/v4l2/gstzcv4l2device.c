@@ -248,3 +248,43 @@ gst_zc_v4l2_device_find_fourcc (gint fd, GstVideoFormat format)
   }
   return 0;
 }
+
+/* Asks the driver (VIDIOC_S_FMT) for @bytesperline bytes per line of the
+ * current format, whose layout @info holds, so that frames fit buffers of
+ * that stride. When the driver answers that very bytesperline, @info
+ * takes the new layout (plane offsets and sizeimage follow); otherwise the
+ * previous format is set again and @info is left alone.
+ *
+ * Returns: %TRUE when @info now has @bytesperline. */
+gboolean
+gst_zc_v4l2_device_set_bytesperline (gint fd, GstVideoInfo * info,
+    guint bytesperline)
+{
+  struct v4l2_format fmt = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+  struct v4l2_pix_format *pix = &fmt.fmt.pix;
+  guint32 old_bytesperline;
+  GstVideoInfo adjusted = *info;
+
+  debug_init ();
+  if (gst_zc_v4l2_ioctl (fd, VIDIOC_G_FMT, &fmt) < 0)
+    return FALSE;
+  old_bytesperline = pix->bytesperline;
+  pix->bytesperline = bytesperline;
+  if (gst_zc_v4l2_ioctl (fd, VIDIOC_S_FMT, &fmt) < 0)
+    return FALSE;
+  if (pix->bytesperline == bytesperline && gst_zc_v4l2_format_layout
+      (&adjusted, pix->bytesperline, pix->sizeimage)) {
+    GST_DEBUG ("bytesperline %u, sizeimage %u", pix->bytesperline,
+        pix->sizeimage);
+    *info = adjusted;
+    return TRUE;
+  }
+
+  GST_DEBUG ("asked for bytesperline %u, the driver answered %u", bytesperline,
+      pix->bytesperline);
+  pix->bytesperline = old_bytesperline;
+  if (gst_zc_v4l2_ioctl (fd, VIDIOC_S_FMT, &fmt) < 0 ||
+      pix->bytesperline != old_bytesperline)
+    GST_WARNING ("could not set bytesperline %u again", old_bytesperline);
+  return FALSE;
+}

@@ -24,6 +24,10 @@ GstCaps * gst_zc_v4l2_device_probe_caps (gint fd);
 G_GNUC_INTERNAL
 guint32   gst_zc_v4l2_device_find_fourcc (gint fd, GstVideoFormat format);
 
+G_GNUC_INTERNAL
+gboolean  gst_zc_v4l2_device_set_bytesperline (gint fd, GstVideoInfo * info,
+                                               guint bytesperline);
+
 G_END_DECLS
 
 #endif /* __GST_ZC_V4L2_DEVICE_H__ */

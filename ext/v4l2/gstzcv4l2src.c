@@ -1,4 +1,4 @@
-/* zcv4l2src: V4L2 capture exporting its buffers as dma-bufs
+/* zcv4l2src: V4L2 capture exporting its buffers as dma-bufs, or importing downstream's
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -16,6 +16,25 @@
  * driver (`VIDIOC_QBUF`) when downstream releases it. Buffers downstream
  * still holds when the element stops stay valid and are freed when
  * released; the device is closed in the READY to NULL change all the same.
+ *
+ * With #GstZcV4l2Src:io-mode `dmabuf-import` the driver writes instead
+ * into dma-bufs from downstream (`V4L2_MEMORY_DMABUF`: `VIDIOC_QBUF` with
+ * the dma-buf's fd and size): a display's scanout buffers, an
+ * accelerator's input buffers, so that a frame is where it is used the
+ * moment it is captured. The element takes downstream's pool from the
+ * ALLOCATION query when it hands out dma-bufs laid out as the driver
+ * writes them: one dma-buf per frame, at least `sizeimage` bytes, the
+ * driver's `bytesperline` as stride and its plane offsets. A pool whose
+ * stride is wider is used when the driver accepts that stride as
+ * `bytesperline` (`VIDIOC_S_FMT`). When downstream offers no such pool,
+ * the element imports from a #GstZcBufferPool of its own (on the library's
+ * allocator that downstream lists in the query, if any). Every free
+ * buffer of the pool is queued, at least 2 before `VIDIOC_STREAMON`; a
+ * dma-buf keeps the V4L2 buffer index it was first queued with (found by
+ * its inode), and goes back to the driver once downstream has released
+ * it to its pool. Capture then waits for downstream to release a buffer
+ * when the driver has none. `auto` imports when downstream offers a pool
+ * that fits (and the driver takes it), and exports otherwise.
  *
  * The caps are what the device enumerates (`VIDIOC_ENUM_FMT`,
  * `VIDIOC_ENUM_FRAMESIZES`, `VIDIOC_ENUM_FRAMEINTERVALS`) in the raw
@@ -48,6 +67,9 @@
  * |[
  * gst-launch-1.0 zcv4l2src device=/dev/video0 num-buffers=60 ! 'video/x-raw(memory:DMABuf),format=YUY2,width=640,height=480' ! zcsnapshot interval=30 ! fakesink
  * ]| captures 60 YUY2 frames and writes two of them as PNG files.
+ * |[
+ * gst-launch-1.0 zcv4l2src io-mode=dmabuf-import ! video/x-raw,format=BGRx ! zckmssink
+ * ]| captures straight into the display's scanout buffers.
  *
  * Since: 0.1
  */
@@ -61,6 +83,7 @@
 #include "gstzcv4l2bufferpool.h"
 #include "gstzcv4l2device.h"
 #include "gstzcv4l2format.h"
+#include "gstzcv4l2import.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +99,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_zc_v4l2_src_debug);
 #define DEFAULT_DEVICE "/dev/video0"
 #define DEFAULT_IO_BUFFERS 4
 #define MIN_IO_BUFFERS 2
+/* The driver's own buffers: capture never waits for downstream to give a
+ * buffer back, and a slow consumer cannot starve it. */
+#define DEFAULT_IO_MODE GST_ZC_V4L2_IO_MODE_DMABUF_EXPORT
 
 /* What fixate aims at when downstream leaves a choice. */
 #define PREFERRED_WIDTH 640
@@ -88,6 +114,7 @@ enum
   PROP_DEVICE,
   PROP_IO_BUFFERS,
   PROP_DEVICE_NAME,
+  PROP_IO_MODE,
   N_PROPS
 };
 
@@ -100,10 +127,12 @@ struct _GstZcV4l2Src
   /* under the object lock */
   gchar *device;
   guint io_buffers;
+  GstZcV4l2IoMode io_mode;
   gchar *device_name;           /* the open device's card name */
   gint fd;                      /* -1 while closed */
   GstCaps *probed_caps;         /* the open device's, NULL until asked */
   GstZcV4l2BufferPool *pool;    /* made by decide_allocation */
+  GstBufferPool *import_pool;   /* importing: where the dma-bufs come from */
   GstClockTime frame_duration;  /* NONE while not negotiated or unknown */
   gboolean negotiated;
 
@@ -124,6 +153,33 @@ G_DEFINE_TYPE_WITH_CODE (GstZcV4l2Src, gst_zc_v4l2_src, GST_TYPE_PUSH_SRC,
         "zero-copy V4L2 capture"));
 GST_ELEMENT_REGISTER_DEFINE (zcv4l2src, "zcv4l2src", GST_RANK_NONE,
     GST_TYPE_ZC_V4L2_SRC);
+
+/**
+ * gst_zc_v4l2_io_mode_get_type:
+ *
+ * Returns: the #GType of #GstZcV4l2IoMode.
+ *
+ * Since: 0.1
+ */
+GType
+gst_zc_v4l2_io_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ZC_V4L2_IO_MODE_AUTO, "Import downstream's dma-bufs when they fit, "
+          "else export", "auto"},
+    {GST_ZC_V4L2_IO_MODE_DMABUF_EXPORT, "Export the driver's buffers "
+          "(V4L2_MEMORY_MMAP + VIDIOC_EXPBUF)", "dmabuf-export"},
+    {GST_ZC_V4L2_IO_MODE_DMABUF_IMPORT, "Import dma-bufs "
+          "(V4L2_MEMORY_DMABUF): downstream's, else our own", "dmabuf-import"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstZcV4l2IoMode",
+            values));
+  return type;
+}
 
 /* Device lifetime: NULL to READY and back */
 
@@ -511,12 +567,14 @@ static void
 drop_pool (GstZcV4l2Src * self)
 {
   GstZcV4l2BufferPool *pool;
+  GstBufferPool *import_pool;
 
   gst_clear_caps (&self->caps);
   /* a new queue numbers its frames from 0 */
   self->have_sequence = FALSE;
   GST_OBJECT_LOCK (self);
   pool = g_steal_pointer (&self->pool);
+  import_pool = g_steal_pointer (&self->import_pool);
   self->negotiated = FALSE;
   self->frame_duration = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
@@ -525,6 +583,8 @@ drop_pool (GstZcV4l2Src * self)
     gst_zc_v4l2_buffer_pool_orphan (pool);
     gst_object_unref (pool);
   }
+  /* Deactivated by the base class, once it lets go of it. */
+  gst_clear_object (&import_pool);
 }
 
 static gboolean
@@ -561,50 +621,117 @@ invalid_caps:
   return FALSE;
 }
 
-/* Returns: (transfer full) (nullable): the pool of the negotiated format,
- * made and activated (REQBUFS, EXPBUF, QBUF) the first time. */
+/* Returns: (transfer full) (nullable): the V4L2 queue of the negotiated
+ * format, activated (REQBUFS; exporting also EXPBUF and QBUF), importing
+ * from @import_pool when not NULL; NULL with @error set. */
 static GstBufferPool *
-ensure_pool (GstZcV4l2Src * self)
+new_queue (GstZcV4l2Src * self, GstBufferPool * import_pool, guint count,
+    GError ** error)
 {
-  GstBufferPool *pool = NULL;
+  GstBufferPool *pool;
+
+  pool = gst_zc_v4l2_buffer_pool_new (self->fd, self->caps, &self->info,
+      count, import_pool, error);
+  if (!pool)
+    return NULL;
+  if (!gst_buffer_pool_set_active (pool, TRUE)) {
+    *error = gst_zc_v4l2_buffer_pool_take_error (GST_ZC_V4L2_BUFFER_POOL
+        (pool));
+    gst_object_unref (pool);
+    return NULL;
+  }
+  return pool;
+}
+
+/* The dma-bufs to import for @mode, or NULL to export. */
+static GstBufferPool *
+choose_import_pool (GstZcV4l2Src * self, GstQuery * query,
+    GstZcV4l2IoMode mode, guint count)
+{
+  if (mode == GST_ZC_V4L2_IO_MODE_DMABUF_EXPORT)
+    return NULL;
+  return gst_zc_v4l2_import_choose_pool (GST_ELEMENT (self), self->fd, query,
+      self->caps, &self->info, count,
+      mode == GST_ZC_V4L2_IO_MODE_DMABUF_IMPORT);
+}
+
+/* Makes the V4L2 queue, importing or exporting as #GstZcV4l2Src:io-mode
+ * and @query decide; auto falls back to exporting when the driver refuses
+ * to import. */
+static gboolean
+make_pool (GstZcV4l2Src * self, GstQuery * query)
+{
+  GstBufferPool *pool, *import_pool;
+  GstZcV4l2IoMode mode;
   GError *error = NULL;
   guint count;
 
   GST_OBJECT_LOCK (self);
-  if (self->pool)
-    pool = gst_object_ref (GST_BUFFER_POOL (self->pool));
   count = self->io_buffers;
+  mode = self->io_mode;
   GST_OBJECT_UNLOCK (self);
-  if (pool)
-    return pool;
 
-  pool = gst_zc_v4l2_buffer_pool_new (self->fd, self->caps, &self->info,
-      count, &error);
+  import_pool = choose_import_pool (self, query, mode, count);
+  if (mode == GST_ZC_V4L2_IO_MODE_DMABUF_IMPORT && !import_pool)
+    goto no_import_pool;
+  pool = new_queue (self, import_pool, count, &error);
+  if (!pool && import_pool && mode == GST_ZC_V4L2_IO_MODE_AUTO) {
+    GST_INFO_OBJECT (self, "the driver does not import: %s", error->message);
+    g_clear_error (&error);
+    gst_buffer_pool_set_active (import_pool, FALSE);
+    gst_clear_object (&import_pool);
+    pool = new_queue (self, NULL, count, &error);
+  }
   if (!pool)
     goto failed;
-  if (!gst_buffer_pool_set_active (pool, TRUE)) {
-    error = gst_zc_v4l2_buffer_pool_take_error (GST_ZC_V4L2_BUFFER_POOL (pool));
-    gst_object_unref (pool);
-    goto failed;
-  }
 
+  GST_INFO_OBJECT (self, "%s", import_pool ? "importing dma-bufs" :
+      "exporting the driver's buffers");
   GST_OBJECT_LOCK (self);
-  self->pool = GST_ZC_V4L2_BUFFER_POOL (gst_object_ref (pool));
+  self->pool = GST_ZC_V4L2_BUFFER_POOL (pool);
+  self->import_pool = import_pool;
   GST_OBJECT_UNLOCK (self);
-  return pool;
+  return TRUE;
 
   /* ERRORS */
+no_import_pool:
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+      ("Could not get dma-bufs to capture into from device \"%s\".",
+          self->opened), ("no pool of dma-bufs fits %s %dx%d, bytesperline "
+          "%d, sizeimage %" G_GSIZE_FORMAT, GST_VIDEO_INFO_NAME (&self->info),
+          self->info.width, self->info.height, self->info.stride[0],
+          self->info.size));
+  return FALSE;
 failed:
   GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
       ("Could not get %u buffers from device \"%s\".", count, self->opened),
       ("%s", error ? error->message : "unknown error"));
   g_clear_error (&error);
-  return NULL;
+  if (import_pool)
+    gst_buffer_pool_set_active (import_pool, FALSE);
+  gst_clear_object (&import_pool);
+  return FALSE;
 }
 
-/* The element always provides the buffers: the driver's, exported. This
- * is where importing downstream's dma-bufs (V4L2_MEMORY_DMABUF with the
- * pool the query proposes) would be chosen instead. */
+/* The pool downstream's buffers come from, for the base class to
+ * activate, flush and deactivate: the V4L2 queue when exporting, the
+ * imported pool when importing. */
+static GstBufferPool *
+get_output_pool (GstZcV4l2Src * self)
+{
+  GstBufferPool *pool = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->import_pool)
+    pool = gst_object_ref (self->import_pool);
+  else if (self->pool)
+    pool = gst_object_ref (GST_BUFFER_POOL (self->pool));
+  GST_OBJECT_UNLOCK (self);
+  return pool;
+}
+
+/* Decided once per negotiation: a reconfigure to the same caps keeps the
+ * queue, and with it the mode. */
 static gboolean
 gst_zc_v4l2_src_decide_allocation (GstBaseSrc * bsrc, GstQuery * query)
 {
@@ -613,9 +740,11 @@ gst_zc_v4l2_src_decide_allocation (GstBaseSrc * bsrc, GstQuery * query)
   GstStructure *config;
   guint size, min, max;
 
-  pool = ensure_pool (self);
-  if (!pool)
+  pool = get_output_pool (self);
+  if (!pool && !make_pool (self, query))
     return FALSE;
+  if (!pool)
+    pool = get_output_pool (self);
 
   config = gst_buffer_pool_get_config (pool);
   gst_buffer_pool_config_get_params (config, NULL, &size, &min, &max);
@@ -782,7 +911,7 @@ gst_zc_v4l2_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (!pool)
     return GST_FLOW_NOT_NEGOTIATED;
 
-  ret = gst_buffer_pool_acquire_buffer (GST_BUFFER_POOL (pool), &buffer, NULL);
+  ret = gst_zc_v4l2_buffer_pool_capture (pool, &buffer);
   if (ret == GST_FLOW_ERROR)
     post_capture_error (self, pool);
   gst_object_unref (pool);
@@ -843,6 +972,9 @@ gst_zc_v4l2_src_set_property (GObject * object, guint prop_id,
     case PROP_IO_BUFFERS:
       self->io_buffers = g_value_get_uint (value);
       break;
+    case PROP_IO_MODE:
+      self->io_mode = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -866,6 +998,9 @@ gst_zc_v4l2_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_DEVICE_NAME:
       g_value_set_string (value, self->device_name);
+      break;
+    case PROP_IO_MODE:
+      g_value_set_enum (value, self->io_mode);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -926,6 +1061,23 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
       "Device name", "Card name of the open device", NULL,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GstZcV4l2Src:io-mode:
+   *
+   * Whose dma-bufs the driver captures into: its own, exported
+   * (`dmabuf-export`, the default: capture never waits for downstream);
+   * downstream's or the element's own pool's, imported (`dmabuf-import`:
+   * the frames land where they are used, at the price of waiting when
+   * downstream holds every buffer); or `auto`, importing when downstream
+   * offers a pool that fits. Read when the caps are negotiated.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_IO_MODE] = g_param_spec_enum ("io-mode", "I/O mode",
+      "Export the driver's buffers or import dma-bufs", GST_TYPE_ZC_V4L2_IO_MODE,
+      DEFAULT_IO_MODE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 }
 
@@ -964,8 +1116,9 @@ gst_zc_v4l2_src_class_init (GstZcV4l2SrcClass * klass)
   gst_caps_unref (caps);
   gst_element_class_set_static_metadata (element_class,
       "Zero-copy V4L2 source", "Source/Video",
-      "Captures from a V4L2 device and hands out the driver's buffers as "
-      "dma-bufs, without copying", "gst-zerocopy developers");
+      "Captures from a V4L2 device into dma-bufs, the driver's exported or "
+      "downstream's imported, without copying", "gst-zerocopy developers");
+  gst_type_mark_as_plugin_api (GST_TYPE_ZC_V4L2_IO_MODE, 0);
 }
 
 static void
@@ -975,6 +1128,7 @@ gst_zc_v4l2_src_init (GstZcV4l2Src * self)
 
   self->device = g_strdup (DEFAULT_DEVICE);
   self->io_buffers = DEFAULT_IO_BUFFERS;
+  self->io_mode = DEFAULT_IO_MODE;
   self->fd = -1;
   self->frame_duration = GST_CLOCK_TIME_NONE;
 

@@ -199,6 +199,40 @@ GST_START_TEST (test_io_buffers_bounds)
 
 GST_END_TEST;
 
+/* io-mode: the three modes by their nicks, export by default (today's
+ * behaviour: capture never waits for downstream). */
+GST_START_TEST (test_io_mode_property)
+{
+  GstElement *src = gst_element_factory_make ("zcv4l2src", NULL);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (src),
+      "io-mode");
+  static const gchar *nicks[] = { "auto", "dmabuf-export", "dmabuf-import" };
+  GEnumClass *klass;
+  guint i;
+
+  fail_unless (pspec != NULL);
+  fail_unless (pspec->flags & GST_PARAM_MUTABLE_READY);
+  klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+  fail_unless_equals_int (klass->n_values, G_N_ELEMENTS (nicks));
+  fail_unless_equals_string (g_enum_get_value (klass,
+          G_PARAM_SPEC_ENUM (pspec)->default_value)->value_nick,
+      "dmabuf-export");
+
+  for (i = 0; i < G_N_ELEMENTS (nicks); i++) {
+    GValue v = G_VALUE_INIT;
+
+    gst_util_set_object_arg (G_OBJECT (src), "io-mode", nicks[i]);
+    g_value_init (&v, pspec->value_type);
+    g_object_get_property (G_OBJECT (src), "io-mode", &v);
+    fail_unless_equals_string (g_enum_get_value (klass,
+            g_value_get_enum (&v))->value_nick, nicks[i]);
+    g_value_unset (&v);
+  }
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
 /* Before the device is open, the caps are the template's: every format
  * first as dma-buf, then again in system memory. */
 GST_START_TEST (test_template_caps_prefer_dmabuf)
@@ -246,6 +280,7 @@ zcv4l2src_suite (void)
   tcase_add_test (tc, test_repeated_failures);
   tcase_add_test (tc, test_property_defaults);
   tcase_add_test (tc, test_io_buffers_bounds);
+  tcase_add_test (tc, test_io_mode_property);
   tcase_add_test (tc, test_template_caps_prefer_dmabuf);
 
   return s;
