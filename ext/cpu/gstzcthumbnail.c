@@ -38,14 +38,17 @@
  * Output pixel `o` of an output of `N` pixels covers the source box
  * `[floor(o * S / N), floor((o + 1) * S / N))` of a source of `S` pixels
  * (at least one pixel wide), in each direction. Inside a box of `L`
- * pixels, `n = min(L, 4)` positions are sampled, at the centres of `n`
- * equal parts: `start + floor((2i + 1) * L / (2n))`, `i = 0..n-1`. The
- * output value is the rounded mean of the up to 4 x 4 = 16 samples. Only
- * the sampled rows are read, and in them only the sampled pixels: a
- * 1920x1080 frame scaled to 160x90 reads 4 rows in 12 and 4 pixels in 12.
- * The samples land in a small planar 4:4:4 frame (Y444 for YUV input, GBR
- * for RGB input), which #GstVideoConverter turns into the output format
- * and places, with the borders, in the output frame: that step only
+ * pixels starting at `b`, 2 positions are sampled, at the centres of its
+ * halves: `b + floor(L / 4)` and `b + floor(3 * L / 4)` (a box of one pixel
+ * samples it twice). The output value is the rounded mean of the 2 x 2 =
+ * 4 samples. Only the sampled rows are read, one after the other, and in
+ * them only the sampled pixels: 1920x1080 scaled to 160x90 reads 2 rows
+ * in 12, which is as little as `videoscale`'s default (bilinear, 2 taps)
+ * reads, with the samples spread over the box instead of next to its
+ * centre. When input and output are both YUV (or both RGB) in the same
+ * colorimetry, the means are written straight into the output; otherwise
+ * they land in a small planar 4:4:4 frame (Y444 or GBR) that
+ * #GstVideoConverter converts into the output format: that step only
  * touches the small frame, in system memory.
  *
  * Inputs: NV12, I420, YUY2, UYVY, BGRx, RGBx and RGB, dma-buf or system
@@ -95,8 +98,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_zc_thumbnail_debug);
 /* The width chosen when downstream leaves the size open. */
 #define DEFAULT_WIDTH 160
 
-/* Samples per box and direction: at most 4 x 4 per output pixel. */
-#define MAX_SAMPLES 4
+/* Samples per box and direction: 2 x 2 per output pixel. 4 x 4 averages
+ * more of each box, but reads twice the rows. */
+#define SAMPLES 2
 /* Cache line size assumed for the bytes-read estimate. */
 #define LINE_SIZE 64
 
@@ -117,7 +121,9 @@ static GParamSpec *properties[N_PROPS];
 
 /* What a sampled source pixel (or macropixel) gives: the components of one
  * plane that share its pixel stride and subsampling. NV12's UV, all three
- * of BGRx, YUY2's Y, YUY2's UV are one group each. */
+ * of BGRx, YUY2's Y, YUY2's UV are one group each. The samples land in
+ * the target frame (the output, or the small 4:4:4 frame before
+ * conversion) in the components of the same index. */
 typedef struct
 {
   guint plane;                  /* in the source frame */
@@ -125,10 +131,9 @@ typedef struct
   guint n_comps;
   guint comp[3];                /* component indexes (GstVideoFormatInfo) */
   guint offset[3];              /* byte of each component in a sample */
-  guint32 *col_offsets;         /* MAX_SAMPLES per output column: bytes */
-  guint8 *col_counts;
-  guint32 *rows;                /* MAX_SAMPLES per output row: source rows */
-  guint8 *row_counts;
+  GstVideoRectangle dst;        /* in the target, in the components' pixels */
+  guint32 *cols;                /* SAMPLES per target column: bytes */
+  guint32 *rows;                /* SAMPLES per target row: source rows */
 } SampleGroup;
 
 typedef struct
@@ -159,11 +164,14 @@ struct _GstZcThumbnail
   GstVideoRectangle rect;       /* the picture in the output frame */
   SampleGroup groups[GST_VIDEO_MAX_COMPONENTS];
   guint n_groups;
-  guint32 *sums;                /* a row of sums: rect.w x 3 */
   gsize bytes_per_frame;        /* estimate of what one thumbnail reads */
+  guint32 *sums;                /* two words per column of the widest group */
+  gboolean direct;              /* samples go straight into the output */
+  gboolean configured;
+  /* not direct: YUV to RGB or back, or another colorimetry */
   GstBuffer *mid_buffer;        /* the sampled picture, planar 4:4:4 */
   GstVideoFrame mid_frame;      /* mid_buffer, mapped while configured */
-  GstVideoConverter *converter; /* mid_frame to the output; NULL until caps */
+  GstVideoConverter *converter; /* mid_frame to the output */
 };
 
 #define ZC_THUMBNAIL_SINK_CAPS \
@@ -442,32 +450,29 @@ compute_rect (const GstVideoInfo * in, const GstVideoInfo * out,
 }
 
 /* The sampling rule of the SECTION doc, for output pixel @pos of @out
- * pixels over @in source pixels: fills @samples, returns how many. */
-static guint
+ * pixels over @in source pixels: fills the SAMPLES positions of
+ * @samples. */
+static void
 box_samples (guint pos, guint out, guint in, guint32 * samples)
 {
   guint64 start = (guint64) pos * in / out;
   guint64 end = (guint64) (pos + 1) * in / out;
   guint64 len;
-  guint n, i;
+  guint i;
 
   /* Output larger than the input: the pixel under the box's start. */
   if (end <= start)
     end = start + 1;
   len = end - start;
-  n = MIN (len, MAX_SAMPLES);
-  for (i = 0; i < n; i++)
-    samples[i] = start + ((2 * i + 1) * len) / (2 * n);
-  return n;
+  for (i = 0; i < SAMPLES; i++)
+    samples[i] = start + ((2 * i + 1) * len) / (2 * SAMPLES);
 }
 
 static void
 clear_group (SampleGroup * g)
 {
-  g_clear_pointer (&g->col_offsets, g_free);
-  g_clear_pointer (&g->col_counts, g_free);
+  g_clear_pointer (&g->cols, g_free);
   g_clear_pointer (&g->rows, g_free);
-  g_clear_pointer (&g->row_counts, g_free);
   memset (g, 0, sizeof (*g));
 }
 
@@ -496,35 +501,47 @@ group_for_component (GstZcThumbnail * self, guint c)
   return g;
 }
 
-/* The sample tables of @g, whose first component has @comp_w x @comp_h
- * pixels in the source, for the picture rectangle. */
+/* The picture rectangle in the pixels of component @c of @info (chroma
+ * is subsampled; compute_rect() aligned the rectangle to it). */
 static void
-fill_tables (SampleGroup * g, guint comp_w, guint comp_h, guint out_w,
-    guint out_h)
+component_rect (const GstVideoInfo * info, const GstVideoRectangle * rect,
+    guint c, GstVideoRectangle * r)
 {
-  guint i, k;
+  gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (info->finfo, c);
+  gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo, c);
 
-  g->col_offsets = g_new (guint32, out_w * MAX_SAMPLES);
-  g->col_counts = g_new (guint8, out_w);
-  g->rows = g_new (guint32, out_h * MAX_SAMPLES);
-  g->row_counts = g_new (guint8, out_h);
+  r->x = GST_VIDEO_SUB_SCALE (ws, rect->x);
+  r->y = GST_VIDEO_SUB_SCALE (hs, rect->y);
+  r->w = GST_VIDEO_SUB_SCALE (ws, rect->x + rect->w) - r->x;
+  r->h = GST_VIDEO_SUB_SCALE (hs, rect->y + rect->h) - r->y;
+}
 
-  for (i = 0; i < out_w; i++) {
-    guint32 *cols = g->col_offsets + i * MAX_SAMPLES;
+/* The sample tables of @g, whose first component has @comp_w x @comp_h
+ * pixels in the source, for its target rectangle. */
+static void
+fill_tables (SampleGroup * g, guint comp_w, guint comp_h)
+{
+  guint i, k, w = g->dst.w, h = g->dst.h;
 
-    g->col_counts[i] = box_samples (i, out_w, comp_w, cols);
-    for (k = 0; k < g->col_counts[i]; k++)
+  g->cols = g_new (guint32, w * SAMPLES);
+  g->rows = g_new (guint32, h * SAMPLES);
+
+  for (i = 0; i < w; i++) {
+    guint32 *cols = g->cols + i * SAMPLES;
+
+    box_samples (i, w, comp_w, cols);
+    for (k = 0; k < SAMPLES; k++)
       cols[k] *= g->pstride;
   }
-  for (i = 0; i < out_h; i++)
-    g->row_counts[i] = box_samples (i, out_h, comp_h, g->rows +
-        i * MAX_SAMPLES);
+  for (i = 0; i < h; i++)
+    box_samples (i, h, comp_h, g->rows + i * SAMPLES);
 }
 
 static void
 build_groups (GstZcThumbnail * self)
 {
   const GstVideoFormatInfo *finfo = self->in_info.finfo;
+  GstVideoRectangle mid = { 0, 0, self->rect.w, self->rect.h };
   guint c, i;
 
   for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++) {
@@ -537,9 +554,12 @@ build_groups (GstZcThumbnail * self)
   for (i = 0; i < self->n_groups; i++) {
     SampleGroup *g = &self->groups[i];
 
+    if (self->direct)
+      component_rect (&self->out_info, &self->rect, g->comp[0], &g->dst);
+    else
+      g->dst = mid;
     fill_tables (g, GST_VIDEO_INFO_COMP_WIDTH (&self->in_info, g->comp[0]),
-        GST_VIDEO_INFO_COMP_HEIGHT (&self->in_info, g->comp[0]),
-        self->rect.w, self->rect.h);
+        GST_VIDEO_INFO_COMP_HEIGHT (&self->in_info, g->comp[0]));
   }
 }
 
@@ -556,9 +576,9 @@ lines_per_row (GstZcThumbnail * self, guint plane)
 
     if (g->plane != plane)
       continue;
-    for (x = 0; x < (guint) self->rect.w; x++)
-      for (k = 0; k < g->col_counts[x]; k++) {
-        guint32 first = g->col_offsets[x * MAX_SAMPLES + k];
+    for (x = 0; x < (guint) g->dst.w; x++)
+      for (k = 0; k < SAMPLES; k++) {
+        guint32 first = g->cols[x * SAMPLES + k];
 
         g_hash_table_add (lines, GUINT_TO_POINTER (first / LINE_SIZE + 1));
         g_hash_table_add (lines, GUINT_TO_POINTER ((first + g->pstride - 1) /
@@ -576,8 +596,9 @@ static gsize
 estimate_bytes_read (GstZcThumbnail * self)
 {
   gboolean seen[GST_VIDEO_MAX_PLANES] = { FALSE, };
+  GHashTable *rows;
   gsize bytes = 0;
-  guint i, y, rows;
+  guint i, y;
 
   for (i = 0; i < self->n_groups; i++) {
     SampleGroup *g = &self->groups[i];
@@ -585,9 +606,13 @@ estimate_bytes_read (GstZcThumbnail * self)
     if (seen[g->plane])
       continue;
     seen[g->plane] = TRUE;
-    for (rows = 0, y = 0; y < (guint) self->rect.h; y++)
-      rows += g->row_counts[y];
-    bytes += (gsize) rows * lines_per_row (self, g->plane) * LINE_SIZE;
+    /* Distinct rows: a box narrower than SAMPLES samples one twice. */
+    rows = g_hash_table_new (NULL, NULL);
+    for (y = 0; y < (guint) g->dst.h * SAMPLES; y++)
+      g_hash_table_add (rows, GUINT_TO_POINTER (g->rows[y] + 1));
+    bytes += (gsize) g_hash_table_size (rows) * lines_per_row (self, g->plane)
+        * LINE_SIZE;
+    g_hash_table_unref (rows);
   }
   return bytes;
 }
@@ -603,12 +628,23 @@ clear_state (GstZcThumbnail * self)
     clear_group (&self->groups[i]);
   self->n_groups = 0;
   g_clear_pointer (&self->sums, g_free);
+  self->configured = FALSE;
   if (self->converter) {
     gst_video_converter_free (self->converter);
     self->converter = NULL;
     gst_video_frame_unmap (&self->mid_frame);
   }
   gst_clear_buffer (&self->mid_buffer);
+}
+
+/* Both sides YUV (or both RGB) in one colorimetry: the samples are the
+ * output's values, written in place. Otherwise a matrix lies between
+ * them, which GstVideoConverter applies to the sampled picture. */
+static gboolean
+can_write_directly (const GstVideoInfo * in, const GstVideoInfo * out)
+{
+  return GST_VIDEO_INFO_IS_YUV (in) == GST_VIDEO_INFO_IS_YUV (out)
+      && gst_video_colorimetry_is_equal (&in->colorimetry, &out->colorimetry);
 }
 
 /* The small planar frame the samples go into: Y444 or GBR, in the
@@ -654,12 +690,37 @@ new_placer (GstZcThumbnail * self, const GstVideoInfo * mid)
       config);
 }
 
+/* Not writing directly: the mid frame and its converter. */
+static gboolean
+setup_conversion (GstZcThumbnail * self)
+{
+  GstVideoInfo mid;
+
+  if (!setup_mid_frame (self, &mid))
+    goto no_mid_frame;
+  self->converter = new_placer (self, &mid);
+  if (!self->converter)
+    goto no_converter;
+  return TRUE;
+
+  /* ERRORS */
+no_mid_frame:
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL),
+      ("Could not map a %dx%d frame", self->rect.w, self->rect.h));
+  return FALSE;
+no_converter:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Cannot make %s thumbnails.", GST_VIDEO_INFO_NAME (&self->out_info)),
+      ("No video converter from %s to %s", GST_VIDEO_INFO_NAME (&mid),
+          GST_VIDEO_INFO_NAME (&self->out_info)));
+  return FALSE;
+}
+
 static gboolean
 gst_zc_thumbnail_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
 {
   GstZcThumbnail *self = GST_ZC_THUMBNAIL (trans);
-  GstVideoInfo mid;
   gboolean add_borders;
 
   clear_state (self);
@@ -671,22 +732,22 @@ gst_zc_thumbnail_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   add_borders = self->add_borders;
   GST_OBJECT_UNLOCK (self);
   compute_rect (&self->in_info, &self->out_info, add_borders, &self->rect);
-  if (!setup_mid_frame (self, &mid))
-    goto no_mid_frame;
-  self->converter = new_placer (self, &mid);
-  if (!self->converter)
-    goto no_converter;
-
+  self->direct = can_write_directly (&self->in_info, &self->out_info);
+  if (!self->direct && !setup_conversion (self))
+    goto failed;
   build_groups (self);
-  self->sums = g_new (guint32, self->rect.w * 3);
+  /* No group is wider than the picture. */
+  self->sums = g_new (guint32, 2 * self->rect.w);
   self->bytes_per_frame = estimate_bytes_read (self);
+  self->configured = TRUE;
 
-  GST_INFO_OBJECT (self, "%s %dx%d -> %s %dx%d, picture %dx%d at %d,%d, "
+  GST_INFO_OBJECT (self, "%s %dx%d -> %s %dx%d%s, picture %dx%d at %d,%d, "
       "%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes read a thumbnail",
       GST_VIDEO_INFO_NAME (&self->in_info), self->in_info.width,
       self->in_info.height, GST_VIDEO_INFO_NAME (&self->out_info),
-      self->out_info.width, self->out_info.height, self->rect.w, self->rect.h,
-      self->rect.x, self->rect.y, self->bytes_per_frame, self->in_info.size);
+      self->out_info.width, self->out_info.height, self->direct ? "" :
+      " (converted)", self->rect.w, self->rect.h, self->rect.x, self->rect.y,
+      self->bytes_per_frame, self->in_info.size);
   return TRUE;
 
   /* ERRORS */
@@ -695,96 +756,197 @@ invalid_caps:
       ("Invalid caps %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT, incaps,
           outcaps));
   return FALSE;
-no_mid_frame:
-  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL),
-      ("Could not map a %dx%d frame", self->rect.w, self->rect.h));
-  clear_state (self);
-  return FALSE;
-no_converter:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Cannot make %s thumbnails.", GST_VIDEO_INFO_NAME (&self->out_info)),
-      ("No video converter from %s to %" GST_PTR_FORMAT,
-          GST_VIDEO_INFO_NAME (&mid), outcaps));
+failed:
   clear_state (self);
   return FALSE;
 }
 
 /* Sampling */
 
-/* One sample: a pixel or macropixel of @pstride bytes, read with as few
- * loads as its size allows (each load of uncached memory is a bus
- * transaction). */
-static inline void
-load_sample (const guint8 * p, guint pstride, guint8 px[4])
+/* One sample: a pixel or macropixel of @pstride bytes, read with one load
+ * where its size allows (each load of uncached memory is a bus
+ * transaction), byte k of memory in bits 8k of the result. */
+static G_ALWAYS_INLINE inline guint32
+load_sample (const guint8 * p, const guint pstride)
 {
+  guint32 v = 0;
+
   switch (pstride) {
     case 4:
-      memcpy (px, p, 4);
+      memcpy (&v, p, 4);
       break;
     case 3:
-      memcpy (px, p, 3);
+      memcpy (&v, p, 3);
       break;
     case 2:
-      memcpy (px, p, 2);
+      memcpy (&v, p, 2);
       break;
     default:
-      px[0] = p[0];
-      break;
+      return p[0];
   }
+  return GUINT32_FROM_LE (v);
 }
 
-static void
-accumulate_row (const SampleGroup * g, const guint8 * row, guint32 * sums,
-    guint width)
+/* Adds the samples of target pixels 0..@w-1 in source row @row to the
+ * per-pixel sums @lo and @hi: two bytes of a sample to a 32-bit word
+ * (bytes 0 and 2 in @lo, 1 and 3 in @hi, 16 bits each), so that a sample
+ * costs two additions whatever its components. A row at a time: one
+ * stream of increasing addresses, which the CPU's prefetcher follows. */
+static G_ALWAYS_INLINE inline void
+add_row (const SampleGroup * g, const guint8 * row, guint w,
+    const guint pstride, guint32 * lo, guint32 * hi)
 {
-  guint8 px[4] = { 0, };
-  guint x, i, k;
+  const guint32 *cols = g->cols;
+  guint32 v;
+  guint x, i;
 
-  for (x = 0; x < width; x++) {
-    const guint32 *cols = g->col_offsets + x * MAX_SAMPLES;
-    guint32 *sum = sums + x * g->n_comps;
+  for (x = 0; x < w; x++, cols += SAMPLES)
+    for (i = 0; i < SAMPLES; i++) {
+      v = load_sample (row + cols[i], pstride);
+      lo[x] += v & 0x00ff00ff;
+      hi[x] += (v >> 8) & 0x00ff00ff;
+    }
+}
 
-    for (i = 0; i < g->col_counts[x]; i++) {
-      load_sample (row + cols[i], g->pstride, px);
-      for (k = 0; k < g->n_comps; k++)
-        sum[k] += px[g->offset[k]];
+/* Writes the rounded means of target row @y from the sums. */
+static G_ALWAYS_INLINE inline void
+store_row (const SampleGroup * g, guint8 * const *out, const gint * stride,
+    const gint * pstride, guint y, guint w, const guint n_comps,
+    const guint32 * lo, const guint32 * hi)
+{
+  guint32 lane;
+  guint x, k;
+
+  for (k = 0; k < n_comps; k++) {
+    guint8 *o = out[k] + y * stride[k];
+    const guint32 *sums = (g->offset[k] & 1) ? hi : lo;
+    guint shift = 16 * (g->offset[k] >> 1);
+
+    for (x = 0; x < w; x++) {
+      lane = (sums[x] >> shift) & 0xffff;
+      o[x * pstride[k]] = (lane + SAMPLES * SAMPLES / 2) / (SAMPLES * SAMPLES);
     }
   }
 }
 
-static void
-store_row (const SampleGroup * g, GstVideoFrame * mid, guint y,
-    const guint32 * sums, guint width)
-{
-  guint x, k, n;
-
-  for (k = 0; k < g->n_comps; k++) {
-    guint8 *out = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (mid, g->comp[k]) +
-        y * GST_VIDEO_FRAME_COMP_STRIDE (mid, g->comp[k]);
-
-    for (x = 0; x < width; x++) {
-      n = g->col_counts[x] * g->row_counts[y];
-      out[x] = (sums[x * g->n_comps + k] + n / 2) / n;
-    }
-  }
-}
-
-static void
-sample_group (GstZcThumbnail * self, const SampleGroup * g,
-    const GstVideoFrame * src)
+/* Samples group @g of @src into its rectangle of @dst, with @sums room
+ * for two words per target column; @pstride and @n_comps are constants
+ * where it is inlined, so that the compiler unrolls the loads and sums of
+ * each kind of group. */
+static G_ALWAYS_INLINE inline void
+sample_group_as (const SampleGroup * g, const GstVideoFrame * src,
+    GstVideoFrame * dst, guint32 * sums, const guint pstride,
+    const guint n_comps)
 {
   const guint8 *plane = GST_VIDEO_FRAME_PLANE_DATA (src, g->plane);
   gsize stride = GST_VIDEO_FRAME_PLANE_STRIDE (src, g->plane);
-  guint width = self->rect.w;
-  guint y, j;
+  guint w = g->dst.w, x, y, j, k;
+  guint32 *lo = sums, *hi = sums + w;
+  guint8 *out[3];
+  gint out_stride[3], out_pstride[3];
 
-  for (y = 0; y < (guint) self->rect.h; y++) {
-    memset (self->sums, 0, width * g->n_comps * sizeof (guint32));
-    for (j = 0; j < g->row_counts[y]; j++)
-      accumulate_row (g, plane + g->rows[y * MAX_SAMPLES + j] * stride,
-          self->sums, width);
-    store_row (g, &self->mid_frame, y, self->sums, width);
+  for (k = 0; k < n_comps; k++) {
+    out_stride[k] = GST_VIDEO_FRAME_COMP_STRIDE (dst, g->comp[k]);
+    out_pstride[k] = GST_VIDEO_FRAME_COMP_PSTRIDE (dst, g->comp[k]);
+    out[k] = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (dst, g->comp[k]) +
+        g->dst.y * out_stride[k] + g->dst.x * out_pstride[k];
   }
+  for (y = 0; y < (guint) g->dst.h; y++) {
+    for (x = 0; x < w; x++)
+      lo[x] = hi[x] = 0;
+    for (j = 0; j < SAMPLES; j++)
+      add_row (g, plane + g->rows[y * SAMPLES + j] * stride, w, pstride, lo,
+          hi);
+    store_row (g, out, out_stride, out_pstride, y, w, n_comps, lo, hi);
+  }
+}
+
+/* The kinds of group of the input formats: Y, U or V planes (1, 1),
+ * YUY2's Y (2, 1), NV12's UV (2, 2), YUY2's UV (4, 2), RGB (3, 3), BGRx
+ * and RGBx (4, 3). */
+static void
+sample_group (const SampleGroup * g, const GstVideoFrame * src,
+    GstVideoFrame * dst, guint32 * sums)
+{
+  switch (g->pstride * 4 + g->n_comps) {
+    case 1 * 4 + 1:
+      sample_group_as (g, src, dst, sums, 1, 1);
+      break;
+    case 2 * 4 + 1:
+      sample_group_as (g, src, dst, sums, 2, 1);
+      break;
+    case 2 * 4 + 2:
+      sample_group_as (g, src, dst, sums, 2, 2);
+      break;
+    case 4 * 4 + 2:
+      sample_group_as (g, src, dst, sums, 4, 2);
+      break;
+    case 3 * 4 + 3:
+      sample_group_as (g, src, dst, sums, 3, 3);
+      break;
+    default:
+      sample_group_as (g, src, dst, sums, 4, 3);
+      break;
+  }
+}
+
+/* Black in component @c of @info: Y at the bottom of its range, chroma in
+ * the middle; RGB 0. */
+static guint8
+black_of (const GstVideoInfo * info, guint c)
+{
+  if (!GST_VIDEO_INFO_IS_YUV (info))
+    return 0;
+  if (c > 0)
+    return 128;
+  return info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255 ? 0 : 16;
+}
+
+static void
+fill_span (guint8 * row, gint from, gint to, gint pstride, guint8 value)
+{
+  gint x;
+
+  for (x = from; x < to; x++)
+    row[x * pstride] = value;
+}
+
+/* Writing directly, the borders around the picture, component by
+ * component: the pool's buffers hold whatever an earlier frame left. */
+static void
+fill_borders (GstZcThumbnail * self, GstVideoFrame * out)
+{
+  GstVideoRectangle r;
+  guint c;
+  gint y, w, h, ps;
+
+  for (c = 0; c < GST_VIDEO_FRAME_N_COMPONENTS (out); c++) {
+    guint8 *data = GST_VIDEO_FRAME_COMP_DATA (out, c);
+    guint8 black = black_of (&self->out_info, c);
+
+    component_rect (&self->out_info, &self->rect, c, &r);
+    w = GST_VIDEO_FRAME_COMP_WIDTH (out, c);
+    h = GST_VIDEO_FRAME_COMP_HEIGHT (out, c);
+    ps = GST_VIDEO_FRAME_COMP_PSTRIDE (out, c);
+    for (y = 0; y < h; y++) {
+      guint8 *row = data + y * GST_VIDEO_FRAME_COMP_STRIDE (out, c);
+
+      if (y < r.y || y >= r.y + r.h) {
+        fill_span (row, 0, w, ps, black);
+      } else {
+        fill_span (row, 0, r.x, ps, black);
+        fill_span (row, r.x + r.w, w, ps, black);
+      }
+    }
+  }
+}
+
+static gboolean
+has_borders (GstZcThumbnail * self)
+{
+  return self->rect.x > 0 || self->rect.y > 0 ||
+      self->rect.w < self->out_info.width ||
+      self->rect.h < self->out_info.height;
 }
 
 /* Transform */
@@ -866,10 +1028,10 @@ wait_for_device (GstZcThumbnail * self, GstBuffer * buf)
   return FALSE;
 }
 
-/* Reads the samples of @inbuf into mid_frame, between the READ brackets
- * of gst_zc_video_frame_map(). */
+/* Reads the samples of @inbuf into @target (the output, or the mid frame),
+ * between the READ brackets of gst_zc_video_frame_map(). */
 static gboolean
-read_samples (GstZcThumbnail * self, GstBuffer * inbuf)
+read_samples (GstZcThumbnail * self, GstBuffer * inbuf, GstVideoFrame * target)
 {
   GstZcVideoFrame in;
   guint i;
@@ -882,9 +1044,19 @@ read_samples (GstZcThumbnail * self, GstBuffer * inbuf)
     return FALSE;
   }
   for (i = 0; i < self->n_groups; i++)
-    sample_group (self, &self->groups[i], &in.frame);
+    sample_group (&self->groups[i], &in.frame, target, self->sums);
   gst_zc_video_frame_unmap (&in);
   return TRUE;
+}
+
+/* The output from what was read: borders, or conversion and placement. */
+static void
+finish_output (GstZcThumbnail * self, GstVideoFrame * out)
+{
+  if (!self->direct)
+    gst_video_converter_frame (self->converter, &self->mid_frame, out);
+  else if (has_borders (self))
+    fill_borders (self, out);
 }
 
 static GstFlowReturn
@@ -894,11 +1066,15 @@ gst_zc_thumbnail_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   GstZcThumbnail *self = GST_ZC_THUMBNAIL (trans);
   GstVideoFrame out;
 
-  if (!wait_for_device (self, inbuf) || !read_samples (self, inbuf))
+  if (!self->configured)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!wait_for_device (self, inbuf))
     goto skipped;
   if (!gst_video_frame_map (&out, &self->out_info, outbuf, GST_MAP_WRITE))
     goto no_output;
-  gst_video_converter_frame (self->converter, &self->mid_frame, &out);
+  if (!read_samples (self, inbuf, self->direct ? &out : &self->mid_frame))
+    goto unreadable;
+  finish_output (self, &out);
   gst_video_frame_unmap (&out);
 
   GST_OBJECT_LOCK (self);
@@ -908,6 +1084,8 @@ gst_zc_thumbnail_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   return GST_FLOW_OK;
 
   /* ERRORS */
+unreadable:
+  gst_video_frame_unmap (&out);
 skipped:
   STATS_ADD (self, skipped, 1);
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
@@ -986,8 +1164,7 @@ remove_dmabuf_choices (GstQuery * query)
 }
 
 static gboolean
-gst_zc_thumbnail_decide_allocation (GstBaseTransform * trans,
-    GstQuery * query)
+gst_zc_thumbnail_decide_allocation (GstBaseTransform * trans, GstQuery * query)
 {
   remove_dmabuf_choices (query);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->decide_allocation (trans,
@@ -1211,8 +1388,7 @@ gst_zc_thumbnail_class_init (GstZcThumbnailClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Zero-copy thumbnails", "Filter/Converter/Video/Scaler",
       "Makes small system-memory frames of some frames, reading only the "
-      "samples it needs between SYNC READ brackets",
-      "gst-zerocopy developers");
+      "samples it needs between SYNC READ brackets", "gst-zerocopy developers");
 }
 
 static void

@@ -314,8 +314,7 @@ release_device (GstZcV4l2BufferPool * self)
   GST_DEBUG_OBJECT (self, "released the device");
 }
 
-static GstFlowReturn import_fill (GstZcV4l2BufferPool * self,
-    guint min_queued);
+static GstFlowReturn import_fill (GstZcV4l2BufferPool * self, guint min_queued);
 
 static gboolean
 gst_zc_v4l2_buffer_pool_start (GstBufferPool * pool)
@@ -911,8 +910,7 @@ gst_zc_v4l2_buffer_pool_capture (GstZcV4l2BufferPool * self,
 {
   if (self->import_pool)
     return capture_frame (self, buffer);
-  return gst_buffer_pool_acquire_buffer (GST_BUFFER_POOL (self), buffer,
-      NULL);
+  return gst_buffer_pool_acquire_buffer (GST_BUFFER_POOL (self), buffer, NULL);
 }
 
 /* Returns: (transfer full) (nullable): why the last start or acquire

@@ -1074,8 +1074,8 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_IO_MODE] = g_param_spec_enum ("io-mode", "I/O mode",
-      "Export the driver's buffers or import dma-bufs", GST_TYPE_ZC_V4L2_IO_MODE,
-      DEFAULT_IO_MODE,
+      "Export the driver's buffers or import dma-bufs",
+      GST_TYPE_ZC_V4L2_IO_MODE, DEFAULT_IO_MODE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);

@@ -353,8 +353,7 @@ next_written (void)
         GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
     fail_unless (msg != NULL, "no snapshot written in time");
     fail_on_error (msg);
-    if (gst_structure_has_name (gst_message_get_structure (msg),
-            "zcsnapshot"))
+    if (gst_structure_has_name (gst_message_get_structure (msg), "zcsnapshot"))
       return msg;
     gst_message_unref (msg);
   }
@@ -1106,8 +1105,7 @@ GST_START_TEST (test_format_property)
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     gchar *path = tmp_path (cases[i].name);
 
-    gst_util_set_object_arg (G_OBJECT (h->element), "format",
-        cases[i].format);
+    gst_util_set_object_arg (G_OBJECT (h->element), "format", cases[i].format);
     g_object_set (h->element, "location", path, NULL);
     push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, i));
     wait_written (1);

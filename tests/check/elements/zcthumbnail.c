@@ -4,8 +4,9 @@
  * Frames of smooth content (gradients, wide colour bars) go through the
  * element in a GstHarness; each thumbnail is compared with what
  * GstVideoConverter makes of the same frame with videoscale's default
- * method (bilinear, 2 taps), both seen as RGB: the mean absolute error of
- * each channel must stay within MAX_MEAN_ERROR. The host has no dma-buf
+ * method (bilinear, 2 taps), channel by channel in the output's own
+ * format (Y, U, V or R, G, B): the mean absolute error of each channel
+ * must stay within MAX_MEAN_ERROR. The host has no dma-buf
  * exporter: dma-buf memory is imitated with memfds (upstream's
  * GstDmaBufAllocator, the library's importer), and ioctl() is wrapped to
  * count the SYNC brackets before libc answers them (ENOTTY on a memfd).
@@ -83,8 +84,7 @@ static const guint8 bar_rgb[8][3] = {
 };
 
 static void
-pattern_rgb (Pattern pattern, guint x, guint y, guint w, guint h,
-    guint8 rgb[3])
+pattern_rgb (Pattern pattern, guint x, guint y, guint w, guint h, guint8 rgb[3])
 {
   if (pattern == BARS) {
     memcpy (rgb, bar_rgb[x * 8 / w], 3);
@@ -239,8 +239,7 @@ to_rgb (GstBuffer * buf, const GstVideoInfo * info)
   rgb_buf = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
   fail_unless (gst_video_frame_map (&src, (GstVideoInfo *) info, buf,
           GST_MAP_READ));
-  fail_unless (gst_video_frame_map (&dest, &rgb_info, rgb_buf,
-          GST_MAP_WRITE));
+  fail_unless (gst_video_frame_map (&dest, &rgb_info, rgb_buf, GST_MAP_WRITE));
   convert_frame (&src, &dest, NULL);
   pixels = g_malloc (info->width * info->height * 3);
   for (y = 0; y < (guint) info->height; y++)
@@ -488,8 +487,7 @@ GST_START_TEST (test_no_borders)
   out = gst_harness_pull (h);
   negotiated_info (h, &out_info);
   ref = reference_thumbnail (in, &in_info, &out_info, &all);
-  fail_unless (max_channel_error (out, ref, &out_info, &all) <=
-      MAX_MEAN_ERROR);
+  fail_unless (max_channel_error (out, ref, &out_info, &all) <= MAX_MEAN_ERROR);
   /* The top row is picture, not border. */
   got = to_rgb (out, &out_info);
   fail_unless (got[1] > 10, "top row is black");
@@ -726,8 +724,7 @@ new_memfd (gsize size)
 /* A frame in a memfd wrapped by upstream's GstDmaBufAllocator: foreign
  * dma-buf memory, read through the library's CPU view and its SYNC. */
 static GstBuffer *
-make_dmabuf_frame (GstAllocator * allocator, const GstVideoInfo * info,
-    guint n)
+make_dmabuf_frame (GstAllocator * allocator, const GstVideoInfo * info, guint n)
 {
   GstBuffer *buf = gst_buffer_new ();
 
@@ -882,8 +879,9 @@ GST_START_TEST (test_not_ready_skipped)
 
 GST_END_TEST;
 
-/* 1920x1080 NV12 to 160x90: 4 rows in 12 are read, so about a third of
- * the frame (whole cache lines of the sampled rows). */
+/* 1920x1080 NV12 to 160x90: 2 rows in 12 of each plane are read, a sixth
+ * of the frame (whole cache lines of the sampled rows: 180 luma and 90
+ * chroma rows of 1920 bytes). */
 GST_START_TEST (test_reads_a_fraction)
 {
   GstVideoInfo in_info;
@@ -897,9 +895,7 @@ GST_START_TEST (test_reads_a_fraction)
   bytes = stat (h, "bytes-read");
   GST_INFO ("%" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes", bytes,
       in_info.size);
-  fail_unless (bytes > 0);
-  fail_unless (bytes * 2 < in_info.size, "%" G_GUINT64_FORMAT " bytes read",
-      bytes);
+  fail_unless_equals_uint64 (bytes, (180 + 90) * 1920);
   gst_harness_teardown (h);
 }
 

@@ -98,8 +98,7 @@ keep_reference (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
  * scalers render alike and which is not the smooth content this is
  * about. */
 static gdouble
-max_channel_error (GstBuffer * got, GstBuffer * want,
-    const GstVideoInfo * info)
+max_channel_error (GstBuffer * got, GstBuffer * want, const GstVideoInfo * info)
 {
   GstMapInfo a, b;
   gdouble sum[3] = { 0, 0, 0 }, worst = 0;

@@ -897,8 +897,7 @@ middle_row_rgb (GstBuffer * buf, GstCaps * caps, gint * width)
   gst_video_converter_frame (conv, &in, &out);
   gst_video_converter_free (conv);
   row = g_memdup2 ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&out, 0) +
-      info.height / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (&out, 0),
-      info.width * 3);
+      info.height / 2 * GST_VIDEO_FRAME_PLANE_STRIDE (&out, 0), info.width * 3);
   gst_video_frame_unmap (&out);
   gst_video_frame_unmap (&in);
   gst_buffer_unref (rgb);
@@ -954,8 +953,8 @@ exporter_of (GstBuffer * buf)
 static GstAllocator *
 backend_allocator (GstZcBackend backend)
 {
-  gchar *device = backend == GST_ZC_BACKEND_DRM ? zc_test_find_drm_card ("vgem") :
-      NULL;
+  gchar *device =
+      backend == GST_ZC_BACKEND_DRM ? zc_test_find_drm_card ("vgem") : NULL;
   GError *err = NULL;
   GstAllocator *allocator;
 
@@ -1084,8 +1083,7 @@ pull_imported (Capture * c, GstBufferPool * pool, guint n)
 /* Downstream's pool on each exporter: the frames are its buffers, the
  * dma-bufs its exporter's, recycled, and they show vivid's picture. */
 static void
-import_from (GstZcBackend backend, const gchar * exporter,
-    const gchar * format)
+import_from (GstZcBackend backend, const gchar * exporter, const gchar * format)
 {
   gchar *caps = g_strdup_printf ("video/x-raw(memory:DMABuf),format=%s,"
       "width=640,height=480", format);
