@@ -175,20 +175,13 @@ own_pool (GstQuery * query, GstCaps * caps, const GstVideoInfo * info)
 {
   GstBufferPool *pool = gst_zc_buffer_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
-  guint i;
+  GstAllocator *allocator = gst_zc_query_get_allocator (query);
 
   gst_buffer_pool_config_set_params (config, caps, GST_VIDEO_INFO_SIZE (info),
       0, 0);
-  for (i = 0; i < gst_query_get_n_allocation_params (query); i++) {
-    GstAllocator *allocator = NULL;
-
-    gst_query_parse_nth_allocation_param (query, i, &allocator, NULL);
-    if (allocator && GST_IS_ZC_DMABUF_ALLOCATOR (allocator)) {
-      gst_buffer_pool_config_set_allocator (config, allocator, NULL);
-      gst_object_unref (allocator);
-      break;
-    }
-    gst_clear_object (&allocator);
+  if (allocator) {
+    gst_buffer_pool_config_set_allocator (config, allocator, NULL);
+    gst_object_unref (allocator);
   }
   gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_buffer_pool_set_config (pool, config);

@@ -65,10 +65,20 @@ gst_zc_buffer_pool_is_dmabuf (GstBufferPool * pool)
   return ret;
 }
 
-/* The first allocation param of @query that is the project's allocator
- * (an element's own choice of backend), or NULL. */
-static GstAllocator *
-query_zc_allocator (GstQuery * query)
+/**
+ * gst_zc_query_get_allocator:
+ * @query: (nullable): an ALLOCATION query
+ *
+ * The first allocation param of @query that is a #GstZcDmabufAllocator:
+ * the backend an element or downstream chose for the pool it will get.
+ *
+ * Returns: (transfer full) (nullable): that allocator, or %NULL when the
+ * query carries none.
+ *
+ * Since: 0.1
+ */
+GstAllocator *
+gst_zc_query_get_allocator (GstQuery * query)
 {
   guint i;
 
@@ -238,7 +248,7 @@ gst_zc_decide_allocation (GstElement * element, GstQuery * query,
   gst_query_parse_allocation (query, &caps, NULL);
   if (!caps)
     return FALSE;
-  allocator = query_zc_allocator (query);
+  allocator = gst_zc_query_get_allocator (query);
   pool = new_pool (element, caps, allocator, min_buffers, 0, &size);
   gst_clear_object (&allocator);
   if (!pool)

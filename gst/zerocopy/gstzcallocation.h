@@ -20,6 +20,9 @@ gboolean gst_zc_decide_allocation (GstElement * element, GstQuery * query,
 GST_ZEROCOPY_API
 gboolean gst_zc_buffer_pool_is_dmabuf (GstBufferPool * pool);
 
+GST_ZEROCOPY_API
+GstAllocator * gst_zc_query_get_allocator (GstQuery * query);
+
 G_END_DECLS
 
 #endif /* __GST_ZC_ALLOCATION_H__ */
