@@ -9,6 +9,7 @@
 #include <gst/zerocopy/gstzcaccel.h>
 #include <gst/zerocopy/gstzcallocation.h>
 #include <gst/zerocopy/gstzcbufferpool.h>
+#include <gst/zerocopy/gstzccapturetime.h>
 #include <gst/zerocopy/gstzccpuaccess.h>
 #include <gst/zerocopy/gstzcdmabufallocator.h>
 #include <gst/zerocopy/gstzcfence.h>
