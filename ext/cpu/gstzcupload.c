@@ -322,8 +322,9 @@ set_first_allocator (GstQuery * query, GstAllocator * allocator)
 }
 
 /* gst_zc_decide_allocation() keeps downstream's pool when it hands out
- * dma-bufs, else puts a new GstZcBufferPool first; a new one gets this
- * element's allocator (#GstZcUpload:backend). */
+ * dma-bufs, else puts a new GstZcBufferPool first; a new one gets the
+ * display's scanout allocator when one is downstream past a tee and
+ * #GstZcUpload:backend is auto, else this element's allocator. */
 static gboolean
 gst_zc_upload_decide_allocation (GstBaseTransform * trans, GstQuery * query)
 {
@@ -335,9 +336,18 @@ gst_zc_upload_decide_allocation (GstBaseTransform * trans, GstQuery * query)
   ok = gst_zc_decide_allocation (GST_ELEMENT_CAST (self), query, MIN_BUFFERS);
   pool = first_pool (query);
   if (ok && pool != offered) {
-    set_first_allocator (query, self->allocator);
+    GstAllocator *allocator = NULL;
+
+    /* Past a tee, a display downstream shares its allocator through the
+     * scanout context; the backend property, when set, wins. */
+    if (self->backend == GST_ZC_BACKEND_AUTO)
+      allocator = gst_zc_find_scanout_allocator (GST_ELEMENT_CAST (self));
+    if (!allocator)
+      allocator = gst_object_ref (self->allocator);
+    set_first_allocator (query, allocator);
     GST_INFO_OBJECT (self, "copying into a pool of our own, %" GST_PTR_FORMAT,
-        self->allocator);
+        allocator);
+    gst_object_unref (allocator);
   } else if (ok) {
     GST_INFO_OBJECT (self, "copying into downstream's dma-buf pool %"
         GST_PTR_FORMAT, pool);

@@ -40,6 +40,13 @@
  * without any copy even on displays that cannot import foreign dma-bufs,
  * such as virtio-gpu.
  *
+ * That offer does not cross a `tee` with several branches. For producers
+ * upstream of one, the sink answers CONTEXT queries of type
+ * %GST_ZC_CONTEXT_TYPE_SCANOUT with the same allocator and posts that
+ * context when it goes to PAUSED: the project's producers
+ * (gst_zc_decide_allocation()) then allocate on the display's card, and
+ * every branch of the tee gets the frames the display shows.
+ *
  * Frames that can be neither imported nor shown from that pool (system
  * memory, a dma-buf the display refuses) are copied into the sink's own
  * scanout buffers, reading the source between `DMA_BUF_IOCTL_SYNC` READ
@@ -1444,6 +1451,43 @@ gst_zc_kms_sink_unlock_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
+/* The scanout context (gstzccontext.h): a producer upstream of a tee gets
+ * no pool from the sink, so it asks for the display's allocator this way
+ * and allocates buffers the display scans out as they are. */
+static gboolean
+gst_zc_kms_sink_query (GstBaseSink * bsink, GstQuery * query)
+{
+  GstZcKmsSink *self = GST_ZC_KMS_SINK (bsink);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT && self->dev) {
+    GstAllocator *allocator = gst_zc_kms_sink_get_allocator (self);
+    gboolean answered = gst_zc_context_answer_scanout_query (query,
+        allocator, self->dev->path);
+
+    gst_clear_object (&allocator);
+    if (answered)
+      return TRUE;
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
+}
+
+/* Posted once the sink holds the display (master taken first: the
+ * allocator's own open of the card must not become master), so the bin
+ * keeps it for elements that ask with a need-context message. */
+static void
+post_scanout_context (GstZcKmsSink * self)
+{
+  GstAllocator *allocator = gst_zc_kms_sink_get_allocator (self);
+  GstContext *context;
+
+  if (!allocator)
+    return;
+  context = gst_zc_context_new_scanout (allocator, self->dev->path);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_have_context (GST_OBJECT (self), context));
+  gst_object_unref (allocator);
+}
+
 static GstStateChangeReturn
 gst_zc_kms_sink_change_state (GstElement * element, GstStateChange transition)
 {
@@ -1453,8 +1497,10 @@ gst_zc_kms_sink_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_NULL_TO_READY
       && !gst_zc_kms_sink_open (self))
     return GST_STATE_CHANGE_FAILURE;
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     gst_zc_kms_sink_take_display (self);
+    post_scanout_context (self);
+  }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
@@ -1749,6 +1795,7 @@ gst_zc_kms_sink_class_init (GstZcKmsSinkClass * klass)
   basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_zc_kms_sink_set_caps);
   basesink_class->propose_allocation =
       GST_DEBUG_FUNCPTR (gst_zc_kms_sink_propose_allocation);
+  basesink_class->query = GST_DEBUG_FUNCPTR (gst_zc_kms_sink_query);
   basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_zc_kms_sink_unlock);
   basesink_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_zc_kms_sink_unlock_stop);
   videosink_class->show_frame = GST_DEBUG_FUNCPTR (gst_zc_kms_sink_show_frame);

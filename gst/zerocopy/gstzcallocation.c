@@ -24,6 +24,7 @@
 
 #include "gstzcallocation.h"
 #include "gstzcbufferpool.h"
+#include "gstzccontext.h"
 #include "gstzcprivate.h"
 
 #define GST_CAT_DEFAULT gst_zc_pool_debug
@@ -224,8 +225,11 @@ keep_downstream_pool (GstElement * element, GstQuery * query)
  * #GstZcBufferPool for the query's caps first in @query, logging the
  * fallback at INFO. The base classes then use the query's first pool.
  * The new pool allocates from the first #GstZcDmabufAllocator among the
- * query's allocation params (put it there to choose a backend), or from
- * an `auto` allocator.
+ * query's allocation params (put it there to choose a backend), else from
+ * the scanout allocator of a display downstream
+ * (gst_zc_find_scanout_allocator(): this is how zero copy survives a tee),
+ * else from an `auto` allocator. It holds at least @min_buffers and at
+ * least the minimum of the query's first pool entry.
  *
  * Returns: %FALSE when no pool could be made for the caps (logged).
  *
@@ -248,7 +252,21 @@ gst_zc_decide_allocation (GstElement * element, GstQuery * query,
   gst_query_parse_allocation (query, &caps, NULL);
   if (!caps)
     return FALSE;
+  /* A tee answers with no pool but with the largest minimum of its
+   * branches (plus one): the new pool must hold that many too. */
+  if (gst_query_get_n_allocation_pools (query) > 0) {
+    guint min = 0;
+
+    gst_query_parse_nth_allocation_pool (query, 0, NULL, NULL, &min, NULL);
+    min_buffers = MAX (min_buffers, min);
+  }
   allocator = gst_zc_query_get_allocator (query);
+  if (!allocator && element) {
+    allocator = gst_zc_find_scanout_allocator (element);
+    if (allocator)
+      GST_INFO_OBJECT (element, "allocating from the display's scanout "
+          "allocator %" GST_PTR_FORMAT, allocator);
+  }
   pool = new_pool (element, caps, allocator, min_buffers, 0, &size);
   gst_clear_object (&allocator);
   if (!pool)

@@ -10,6 +10,7 @@
 #include <gst/zerocopy/gstzcallocation.h>
 #include <gst/zerocopy/gstzcbufferpool.h>
 #include <gst/zerocopy/gstzccapturetime.h>
+#include <gst/zerocopy/gstzccontext.h>
 #include <gst/zerocopy/gstzccpuaccess.h>
 #include <gst/zerocopy/gstzcdmabufallocator.h>
 #include <gst/zerocopy/gstzcfence.h>
