@@ -8,6 +8,8 @@
 
 #include "zctestutils.h"
 
+#include <gst/check/gstcheck.h>
+
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,4 +82,64 @@ zc_test_find_vivid_capture (void)
     g_free (path);
   }
   return NULL;
+}
+
+/* vivid's default test pattern, 75% colour bars: eight vertical bars of
+ * equal width, left to right white, yellow, cyan, green, magenta, red,
+ * blue, black, lit channels at 191 (kernel drivers/media/common/v4l2-tpg);
+ * the ranges leave room for format conversion and scaling. */
+#define ZC_TEST_N_BARS 8
+#define LIT_MIN 150
+#define LIT_MAX 230
+#define DARK_MAX 50
+
+static const gboolean vivid_bars[ZC_TEST_N_BARS][3] = {
+  {TRUE, TRUE, TRUE}, {TRUE, TRUE, FALSE}, {FALSE, TRUE, TRUE},
+  {FALSE, TRUE, FALSE}, {TRUE, FALSE, TRUE}, {TRUE, FALSE, FALSE},
+  {FALSE, FALSE, TRUE}, {FALSE, FALSE, FALSE},
+};
+
+static const gchar *vivid_bar_names[ZC_TEST_N_BARS] = { "white", "yellow",
+  "cyan", "green", "magenta", "red", "blue", "black"
+};
+
+/* Fails the test unless @rgb (R, G, B) is bar @bar (0-7) of vivid's
+ * pattern: lit channels in [150, 230], the others at most 50. @where names
+ * the picture in the failure message. */
+void
+zc_test_check_vivid_bar (guint bar, const guint rgb[3], const gchar * where)
+{
+  guint c;
+
+  fail_unless (bar < ZC_TEST_N_BARS);
+  GST_INFO ("%s: %s bar %u,%u,%u", where, vivid_bar_names[bar], rgb[0],
+      rgb[1], rgb[2]);
+  for (c = 0; c < 3; c++) {
+    if (vivid_bars[bar][c])
+      fail_unless (rgb[c] >= LIT_MIN && rgb[c] <= LIT_MAX, "%s: %s bar is "
+          "%u,%u,%u", where, vivid_bar_names[bar], rgb[0], rgb[1], rgb[2]);
+    else
+      fail_unless (rgb[c] <= DARK_MAX, "%s: %s bar is %u,%u,%u", where,
+          vivid_bar_names[bar], rgb[0], rgb[1], rgb[2]);
+  }
+}
+
+/* Fails the test unless the picture @rgb (@width x @height pixels, 3 bytes
+ * R, G, B each, rows @stride bytes apart) shows vivid's eight bars across
+ * its whole width, sampled in the middle of each bar at half height (below
+ * vivid's text). */
+void
+zc_test_check_vivid_bars (const guint8 * rgb, guint width, guint height,
+    gsize stride, const gchar * where)
+{
+  guint bar;
+
+  fail_unless (width >= ZC_TEST_N_BARS * 2 && height > 0);
+  for (bar = 0; bar < ZC_TEST_N_BARS; bar++) {
+    const guint8 *p = rgb + (height / 2) * stride +
+        ((2 * bar + 1) * width / (2 * ZC_TEST_N_BARS)) * 3;
+    guint px[3] = { p[0], p[1], p[2] };
+
+    zc_test_check_vivid_bar (bar, px, where);
+  }
 }

@@ -15,6 +15,13 @@ gchar * zc_test_find_drm_card (const gchar * driver);
 
 gchar * zc_test_find_vivid_capture (void);
 
+void    zc_test_check_vivid_bar (guint bar, const guint rgb[3],
+                                 const gchar * where);
+
+void    zc_test_check_vivid_bars (const guint8 * rgb, guint width,
+                                  guint height, gsize stride,
+                                  const gchar * where);
+
 G_END_DECLS
 
 #endif /* __ZC_TEST_UTILS_H__ */

@@ -45,20 +45,6 @@
 #define WAIT_FRAMES_TIMEOUT (90 * G_USEC_PER_SEC)
 #define SCREENDUMP_TIMEOUT (60 * G_USEC_PER_SEC)
 
-static const gboolean bars[N_BARS][3] = {
-  {TRUE, TRUE, TRUE}, {TRUE, TRUE, FALSE}, {FALSE, TRUE, TRUE},
-  {FALSE, TRUE, FALSE}, {TRUE, FALSE, TRUE}, {TRUE, FALSE, FALSE},
-  {FALSE, FALSE, TRUE}, {FALSE, FALSE, FALSE},
-};
-
-static const gchar *bar_names[N_BARS] = { "white", "yellow", "cyan", "green",
-  "magenta", "red", "blue", "black"
-};
-
-#define LIT_MIN 150
-#define LIT_MAX 230
-#define DARK_MAX 50
-
 /* Devices */
 
 /* Opens @name's card without keeping DRM master: the first opener of a
@@ -705,24 +691,6 @@ sink_string (GstElement * sink, const gchar * name)
   return value;
 }
 
-/* One of the eight bars: lit channels near 191, the others near 0. */
-static void
-check_bar (guint bar, const guint rgb[3], const gchar * where)
-{
-  guint c;
-
-  GST_INFO ("%s: %s bar %u,%u,%u", where, bar_names[bar], rgb[0], rgb[1],
-      rgb[2]);
-  for (c = 0; c < 3; c++) {
-    if (bars[bar][c])
-      fail_unless (rgb[c] >= LIT_MIN && rgb[c] <= LIT_MAX, "%s: %s bar is "
-          "%u,%u,%u", where, bar_names[bar], rgb[0], rgb[1], rgb[2]);
-    else
-      fail_unless (rgb[c] <= DARK_MAX, "%s: %s bar is %u,%u,%u", where,
-          bar_names[bar], rgb[0], rgb[1], rgb[2]);
-  }
-}
-
 static void
 check_screen_bars (gint card)
 {
@@ -737,7 +705,7 @@ check_screen_bars (gint card)
         HEIGHT / 2);
     guint rgb[3] = { (px >> 16) & 0xff, (px >> 8) & 0xff, px & 0xff };
 
-    check_bar (bar, rgb, "scanout buffer");
+    zc_test_check_vivid_bar (bar, rgb, "scanout buffer");
   }
   g_free (screen.pixels);
 }
@@ -776,7 +744,7 @@ check_screendump (const gchar * dir)
   gchar *ppm = g_build_filename (dir, "screen.ppm", NULL);
   gchar *done = g_build_filename (dir, "done", NULL);
   gint64 deadline = g_get_monotonic_time () + SCREENDUMP_TIMEOUT;
-  guint width, height, bar;
+  guint width, height;
   guint8 *pixels;
 
   g_unlink (done);
@@ -791,13 +759,8 @@ check_screendump (const gchar * dir)
   pixels = read_ppm (ppm, &width, &height);
   fail_unless_equals_int (width, WIDTH);
   fail_unless_equals_int (height, HEIGHT);
-  for (bar = 0; bar < N_BARS; bar++) {
-    const guint8 *p = pixels + ((HEIGHT / 2) * WIDTH + (2 * bar + 1) * WIDTH /
-        (2 * N_BARS)) * 3;
-    guint rgb[3] = { p[0], p[1], p[2] };
-
-    check_bar (bar, rgb, "QEMU screendump");
-  }
+  zc_test_check_vivid_bars (pixels, width, height, width * 3,
+      "QEMU screendump");
   g_print ("QEMU screendump %ux%u shows vivid's eight colour bars\n", width,
       height);
   g_free (pixels);
