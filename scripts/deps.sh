@@ -10,8 +10,12 @@ packages=(
   # build
   gcc libc6-dev pkg-config meson ninja-build
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libdrm-dev libpng-dev libjpeg62-turbo-dev
+  libjson-glib-dev
   # running pipelines
   gstreamer1.0-tools gstreamer1.0-plugins-base
+  # the main job: jpegenc and multifilesink; the contact sheet (Debian's
+  # python3, not a virtualenv's, runs scripts/contact-sheet.py)
+  gstreamer1.0-plugins-good python3-pil fonts-dejavu-core
   # the real-kernel test bed (tests/vm)
   qemu-system-x86 busybox-static kmod cpio v4l-utils
 )
