@@ -14,9 +14,10 @@
  *   VIDIOC_QBUF. The pool never maps the buffers itself.
  * - acquire: VIDIOC_STREAMON the first time, then wait on the device with
  *   GstPoll (interrupted by flush_start) and VIDIOC_DQBUF; the buffer goes
- *   out stamped with the driver's capture time (PTS, CLOCK_MONOTONIC ns,
- *   or none when the driver's clock is another one), sequence (OFFSET) and
- *   bytesused (size). Frames the driver flags as bad are queued again.
+ *   out stamped with the driver's capture time (PTS and the library's
+ *   capture time meta, CLOCK_MONOTONIC ns, or neither when the driver's
+ *   clock is another one), sequence (OFFSET) and bytesused (size). Frames
+ *   the driver flags as bad are queued again.
  * - release (the last unref downstream): VIDIOC_QBUF of the same index.
  * - orphan (the element stops or renegotiates) or stop: VIDIOC_STREAMOFF,
  *   free the buffers the pool holds, VIDIOC_REQBUFS(0), close the fd.
@@ -597,15 +598,20 @@ timeout:
 }
 
 /* The driver's story of the frame, on the buffer: the element turns the
- * capture time into running time. */
+ * PTS into running time; the capture time meta keeps the driver's own
+ * CLOCK_MONOTONIC time for whoever measures latency downstream. */
 static void
 stamp_buffer (GstBuffer * buffer, const struct v4l2_buffer *vbuf)
 {
   guint32 tsflags = vbuf->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK;
+  GstClockTime capture;
 
   gst_buffer_resize (buffer, 0, MIN (vbuf->bytesused, vbuf->length));
-  if (tsflags == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
-    GST_BUFFER_PTS (buffer) = GST_TIMEVAL_TO_TIME (vbuf->timestamp);
+  if (tsflags == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) {
+    capture = GST_TIMEVAL_TO_TIME (vbuf->timestamp);
+    GST_BUFFER_PTS (buffer) = capture;
+    gst_zc_buffer_add_capture_time (buffer, capture);
+  }
   GST_BUFFER_OFFSET (buffer) = vbuf->sequence;
   GST_BUFFER_OFFSET_END (buffer) = vbuf->sequence + 1;
 }

@@ -43,6 +43,11 @@
  * demand), so that negotiation prefers dma-bufs. Where downstream leaves a
  * choice, the size nearest 640x480 and the rate nearest 30 fps are taken.
  *
+ * Every frame the driver stamped with `CLOCK_MONOTONIC`
+ * (`V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC`) carries that raw timestamp as its
+ * capture time (gst_zc_buffer_get_capture_time()), in both I/O modes, so
+ * that a display downstream can measure capture-to-screen latency.
+ *
  * The source is live. A frame's PTS is the running time of its capture:
  * when the element's clock is the plain #GstSystemClock of type
  * %GST_CLOCK_TYPE_MONOTONIC (the usual pipeline clock) and the driver
@@ -92,6 +97,7 @@
 #include <linux/videodev2.h>
 #include <gio/gio.h>
 #include <gst/video/video.h>
+#include <gst/zerocopy/zerocopy.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_zc_v4l2_src_debug);
 #define GST_CAT_DEFAULT gst_zc_v4l2_src_debug
@@ -900,6 +906,24 @@ post_capture_error (GstZcV4l2Src * self, GstZcV4l2BufferPool * pool)
   g_clear_error (&error);
 }
 
+/* Captures on the streaming thread with the element as the thread's
+ * element (gstzcstats.h): whatever the library counts meanwhile (SYNC
+ * brackets, helper copies) is the source's. The previous one is put back
+ * for the push: downstream's chain functions run on this thread too and
+ * are not the source's work. */
+static GstFlowReturn
+capture (GstZcV4l2Src * self, GstZcV4l2BufferPool * pool, GstBuffer ** buffer)
+{
+  GstElement *previous = gst_zc_stats_get_thread_element ();
+  GstFlowReturn ret;
+
+  gst_zc_stats_set_thread_element (GST_ELEMENT (self));
+  ret = gst_zc_v4l2_buffer_pool_capture (pool, buffer);
+  gst_zc_stats_set_thread_element (previous);
+  gst_clear_object (&previous);
+  return ret;
+}
+
 static GstFlowReturn
 gst_zc_v4l2_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
@@ -911,7 +935,7 @@ gst_zc_v4l2_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (!pool)
     return GST_FLOW_NOT_NEGOTIATED;
 
-  ret = gst_zc_v4l2_buffer_pool_capture (pool, &buffer);
+  ret = capture (self, pool, &buffer);
   if (ret == GST_FLOW_ERROR)
     post_capture_error (self, pool);
   gst_object_unref (pool);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -275,11 +276,33 @@ check_meta (GstBuffer * buf, const Layout * l, guint bytesperline)
   }
 }
 
+/* vivid stamps frames with CLOCK_MONOTONIC: the frame carries that time
+ * as its capture time, in the past but not long ago, moving on. */
+static void
+check_capture_time (GstBuffer * buf, GstClockTime * last)
+{
+  GstClockTime capture = gst_zc_buffer_get_capture_time (buf);
+  struct timespec now;
+  GstClockTime now_ns;
+
+  fail_unless (clock_gettime (CLOCK_MONOTONIC, &now) == 0);
+  now_ns = GST_TIMESPEC_TO_TIME (now);
+  fail_unless (GST_CLOCK_TIME_IS_VALID (capture), "no capture time");
+  fail_unless (capture <= now_ns, "captured %" GST_TIME_FORMAT " after now "
+      "%" GST_TIME_FORMAT, GST_TIME_ARGS (capture), GST_TIME_ARGS (now_ns));
+  fail_unless (now_ns - capture < 10 * GST_SECOND, "captured %"
+      GST_TIME_FORMAT " ago", GST_TIME_ARGS (now_ns - capture));
+  if (GST_CLOCK_TIME_IS_VALID (*last))
+    fail_unless (capture > *last, "capture time %" GST_TIME_FORMAT " after %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (capture), GST_TIME_ARGS (*last));
+  *last = capture;
+}
+
 /* One buffer of a capture: one dma-buf memory, a real dma-buf, the
  * driver's layout, timestamps and sequence moving on. */
 static void
 check_frame (GstBuffer * buf, const Layout * l, guint bytesperline,
-    GstClockTime * last_pts, GHashTable * inodes)
+    GstClockTime * last_pts, GstClockTime * last_capture, GHashTable * inodes)
 {
   GstMemory *mem;
   struct stat st;
@@ -302,6 +325,7 @@ check_frame (GstBuffer * buf, const Layout * l, guint bytesperline,
         " after %" GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
         GST_TIME_ARGS (*last_pts));
   *last_pts = GST_BUFFER_PTS (buf);
+  check_capture_time (buf, last_capture);
 }
 
 static void
@@ -327,6 +351,7 @@ capture_and_check (const gchar * caps, const Layout * l, gboolean dmabuf)
 {
   GHashTable *inodes = g_hash_table_new (NULL, NULL);
   GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  GstClockTime last_capture = GST_CLOCK_TIME_NONE;
   gboolean have_content = FALSE;
   guint64 last_offset = 0;
   guint bytesperline = 0;
@@ -346,7 +371,7 @@ capture_and_check (const gchar * caps, const Layout * l, gboolean dmabuf)
       fail_unless (GST_BUFFER_OFFSET (buf) > last_offset);
     }
     last_offset = GST_BUFFER_OFFSET (buf);
-    check_frame (buf, l, bytesperline, &last_pts, inodes);
+    check_frame (buf, l, bytesperline, &last_pts, &last_capture, inodes);
     /* vivid's test pattern: a zero frame means nobody wrote it */
     if (!have_content)
       have_content = !is_all_zero (buf);
@@ -1048,12 +1073,14 @@ inode_of (GstBuffer * buf)
   return st.st_ino;
 }
 
-/* Pulls @n frames: each a buffer of @pool (when not NULL), content
- * checked on every fifth; returns how many distinct dma-bufs came. */
+/* Pulls @n frames: each a buffer of @pool (when not NULL) with its
+ * capture time, content checked on every fifth; returns how many distinct
+ * dma-bufs came. */
 static guint
 pull_imported (Capture * c, GstBufferPool * pool, guint n)
 {
   GHashTable *inodes = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GstClockTime last_capture = GST_CLOCK_TIME_NONE;
   GstCaps *caps = NULL;
   guint i, distinct;
 
@@ -1068,6 +1095,7 @@ pull_imported (Capture * c, GstBufferPool * pool, guint n)
       fail_unless (buf->pool == pool, "frame %u is not from the pool", i);
     fail_unless_equals_int (gst_buffer_n_memory (buf), 1);
     fail_unless (gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0)));
+    check_capture_time (buf, &last_capture);
     *inode = inode_of (buf);
     g_hash_table_add (inodes, inode);
     if (i % 5 == 4)
