@@ -19,6 +19,13 @@
  * width and height. A #GstVideoCropMeta on the input selects the source
  * rectangle.
  *
+ * An output frame has the input's timestamps, flags and the metas that
+ * describe the frame rather than its pixels (those without API tags, as
+ * GstBaseTransform keeps them: the capture time of
+ * gst_zc_buffer_get_capture_time(), other reference timestamps,
+ * timecodes); the input's video, crop and region metas are not carried
+ * over.
+ *
  * Buffers: dma-buf input goes to the device as it is; the streaming
  * thread reads its metadata and never its pixels. Input in system memory
  * is first copied into a dma-buf of the element's own pool (one
@@ -736,6 +743,28 @@ copy_failed:
   return GST_FLOW_ERROR;
 }
 
+/* What describes the frame rather than its pixels goes to the output:
+ * the metas whose API has no tags, as GstBaseTransform decides by default
+ * (capture time and other reference timestamps, timecodes). Video, crop
+ * and region metas are tagged: they describe the input's layout. The
+ * input's fences are the input's: the job adds the output's own. */
+static void
+copy_frame_metas (GstBuffer * output, GstBuffer * input)
+{
+  GstMetaTransformCopy copy = { FALSE, 0, (gsize) - 1 };
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta (input, &state))) {
+    const GstMetaInfo *info = meta->info;
+
+    if (info->api == GST_ZC_FENCE_META_API_TYPE || !info->transform_func
+        || gst_meta_api_type_get_tags (info->api))
+      continue;
+    info->transform_func (output, meta, input, _gst_meta_transform_copy, &copy);
+  }
+}
+
 static void
 post_submit_error (GstZcAccel * self, GError * err)
 {
@@ -763,6 +792,7 @@ submit (GstZcAccel * self, GstBuffer * buffer, GstZcAccelJob ** job)
 
   gst_buffer_copy_into (output, buffer, GST_BUFFER_COPY_FLAGS |
       GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  copy_frame_metas (output, buffer);
   *job = gst_zc_accel_device_submit (self->device, input, &self->in_info,
       output, &self->out_info, self->method, &err);
   if (*job)
@@ -1376,5 +1406,7 @@ gst_zc_accel_init (GstZcAccel * self)
   self->rotation = DEFAULT_ROTATION;
   self->flip = DEFAULT_FLIP;
   self->device = gst_zc_accel_device_new ();
+  /* The worker's SYNC brackets and copies are the element's. */
+  gst_zc_accel_device_set_element (self->device, GST_ELEMENT (self));
   init_pads (self);
 }

@@ -45,7 +45,9 @@
  *
  * The device is CPU code: the worker reads the input and writes the output
  * through the library's CPU access, mapped READ and WRITE respectively,
- * each dma-buf between one `DMA_BUF_IOCTL_SYNC` START/END pair. Its kernel
+ * each dma-buf between one `DMA_BUF_IOCTL_SYNC` START/END pair, counted
+ * in #GstZcStats against the element given with
+ * gst_zc_accel_device_set_element(). Its kernel
  * write fence is attached after its own SYNC_START (which waits for the
  * fences present at that moment, and would wait on its own fence
  * otherwise) and signalled after SYNC_END and the modelled duration.
@@ -271,6 +273,7 @@ gst_zc_accel_device_finalize (GObject * object)
     gst_zc_accel_plan_free (self->plan);
   if (self->vgem)
     gst_zc_accel_vgem_close (self->vgem);
+  g_weak_ref_clear (&self->element);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
 
@@ -430,6 +433,7 @@ gst_zc_accel_device_init (GstZcAccelDevice * self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->queue);
+  g_weak_ref_init (&self->element, NULL);
   self->queue_depth = DEFAULT_QUEUE_DEPTH;
   self->pixel_rate = DEFAULT_PIXEL_RATE;
   self->latency = DEFAULT_LATENCY;
@@ -473,6 +477,31 @@ gst_zc_accel_device_get_formats (guint * n_formats)
   g_return_val_if_fail (n_formats != NULL, NULL);
 
   return gst_zc_format_list (n_formats);
+}
+
+/**
+ * gst_zc_accel_device_set_element:
+ * @device: a #GstZcAccelDevice
+ * @element: (nullable) (transfer none): the element the device works for,
+ *   or %NULL
+ *
+ * Makes @element the thread element of the device's worker
+ * (gst_zc_stats_set_thread_element()) from the next job on: the
+ * `DMA_BUF_IOCTL_SYNC` brackets of its maps and the copies of its
+ * fallback are then counted against @element in #GstZcStats, rather than
+ * as unattributed. The device keeps a weak reference: once @element is
+ * finalized, the worker's counts are unattributed again.
+ *
+ * Since: 0.1
+ */
+void
+gst_zc_accel_device_set_element (GstZcAccelDevice * device,
+    GstElement * element)
+{
+  g_return_if_fail (GST_IS_ZC_ACCEL_DEVICE (device));
+  g_return_if_fail (element == NULL || GST_IS_ELEMENT (element));
+
+  g_weak_ref_set (&device->element, element);
 }
 
 /* ---- the model ---- */

@@ -104,6 +104,10 @@ GST_ZEROCOPY_API
 const GstVideoFormat * gst_zc_accel_device_get_formats (guint * n_formats);
 
 GST_ZEROCOPY_API
+void gst_zc_accel_device_set_element (GstZcAccelDevice * device,
+    GstElement * element);
+
+GST_ZEROCOPY_API
 gboolean gst_zc_accel_device_check_frame (GstZcAccelDevice * device,
     GstBuffer * buffer, const GstVideoInfo * info, gboolean output,
     GError ** error);

@@ -157,6 +157,7 @@ struct _GstZcAccelDevice
   GstZcAccelStats stats;
 
   GThread *worker;
+  GWeakRef element;             /* the worker's thread element, if any */
 
   /* the worker thread's only */
   GstZcAccelPlan *plan;

@@ -28,6 +28,7 @@
 
 #include "gstzcaccelprivate.h"
 #include "gstzcfence.h"
+#include "gstzcstats.h"
 #include "gstzcupload.h"
 
 #include <gst/allocators/allocators.h>
@@ -375,6 +376,18 @@ end_job (GstZcAccelDevice * self, GstZcAccelJob * job,
         GST_TIME_ARGS (time));
 }
 
+/* The SYNC brackets and copies of the coming job count against the
+ * device's element (gstzcstats.h: a worker thread is attributed only
+ * when its owner says whose it is). */
+static void
+set_thread_element (GstZcAccelDevice * self)
+{
+  GstElement *element = g_weak_ref_get (&self->element);
+
+  gst_zc_stats_set_thread_element (element);
+  gst_clear_object (&element);
+}
+
 static void
 run_job (GstZcAccelDevice * self, GstZcAccelJob * job)
 {
@@ -383,6 +396,7 @@ run_job (GstZcAccelDevice * self, GstZcAccelJob * job)
   GError *error = NULL;
   JobParams params;
 
+  set_thread_element (self);
   get_params (self, job, start, &params);
   if (params.cancelled || !execute (self, job, &params, &error)
       || !wait_until_deadline (self, job, params.deadline))

@@ -855,8 +855,8 @@ offer_pool (GstPad * pad, GstPadProbeInfo * info, gpointer pool)
 }
 
 /* dma-buf in, the display's dma-bufs out: no copy, and every access to
- * pixels is the device's, bracketed on its own thread; the streaming
- * thread touches none. */
+ * pixels is the device's, bracketed on its own thread and counted against
+ * the element; the streaming thread touches none. */
 GST_START_TEST (test_dmabuf_in_display_pool_out)
 {
   GstHarness *h = accel_harness (NULL);
@@ -864,6 +864,7 @@ GST_START_TEST (test_dmabuf_in_display_pool_out)
       (TEST_TYPE_DMABUF_POOL, NULL));
   GstAllocator *upstream = gst_dmabuf_allocator_new ();
   GstVideoInfo in_info, out_info;
+  GstZcStats zc_stats;
   guint i, elsewhere = 0;
 
   gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
@@ -905,6 +906,10 @@ GST_START_TEST (test_dmabuf_in_display_pool_out)
   fail_unless_equals_uint64 (get_stat (h, "bytes-copied"), 0);
   fail_unless_equals_uint64 (get_stat (h, "uploads"), 0);
   fail_unless_equals_uint64 (get_stat (h, "fallbacks"), 0);
+  /* The worker's brackets are the element's in the library's counters
+   * (the test's own maps, on its thread, are not). */
+  fail_unless (gst_zc_stats_get (h->element, &zc_stats));
+  fail_unless_equals_uint64 (zc_stats.sync_brackets, 6);
 
   gst_harness_teardown (h);
   gst_object_unref (upstream);
@@ -1006,6 +1011,107 @@ GST_START_TEST (test_system_memory_uploaded)
   fail_unless_equals_int (g_atomic_int_get (&perf.n_info), 1);
 
   gst_debug_remove_log_function (record_performance);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---- metas ---- */
+
+static guint
+n_metas (GstBuffer * buf, GType api)
+{
+  return gst_buffer_get_n_meta (buf, api);
+}
+
+/* An input frame of @info with the metas a capture pipeline puts on: a
+ * capture time (when @capture is valid), an NTP reference timestamp, a
+ * timecode, a crop of the whole frame and a fence its producer signalled. */
+static GstBuffer *
+frame_with_metas (GstHarness * h, const GstVideoInfo * info,
+    GstClockTime capture, guint frame)
+{
+  GstBuffer *in = gst_harness_create_buffer (h, info->size);
+  GstCaps *ntp = gst_caps_from_string ("timestamp/x-ntp");
+  GstVideoCropMeta *crop;
+
+  fill_pattern (in, info, frame);
+  GST_BUFFER_PTS (in) = frame * GST_SECOND / 30;
+  GST_BUFFER_DTS (in) = GST_BUFFER_PTS (in);
+  GST_BUFFER_DURATION (in) = GST_SECOND / 30;
+  if (GST_CLOCK_TIME_IS_VALID (capture))
+    gst_zc_buffer_add_capture_time (in, capture);
+  gst_buffer_add_reference_timestamp_meta (in, ntp, 1000 * GST_SECOND +
+      frame, GST_CLOCK_TIME_NONE);
+  gst_buffer_add_video_time_code_meta_full (in, 30, 1, NULL,
+      GST_VIDEO_TIME_CODE_FLAGS_NONE, 1, 2, 3, frame, 0);
+  crop = gst_buffer_add_video_crop_meta (in);
+  crop->width = GST_VIDEO_INFO_WIDTH (info);
+  crop->height = GST_VIDEO_INFO_HEIGHT (info);
+  gst_zc_fence_meta_signal (gst_buffer_add_zc_fence_meta (in), NULL);
+  gst_caps_unref (ntp);
+  return in;
+}
+
+/* What describes the frame (timestamps, capture time, other reference
+ * timestamps, timecode) reaches the output; what describes the input's
+ * pixels (crop) or its producer (its fence) does not; and a recycled
+ * output buffer keeps nothing of the frame it held before. */
+GST_START_TEST (test_frame_metas_carried)
+{
+  const GstClockTime capture = 12 * GST_SECOND + 345678;
+  GstHarness *h = accel_harness (NULL);
+  GstCaps *ntp = gst_caps_from_string ("timestamp/x-ntp");
+  GstVideoInfo in_info;
+  GstReferenceTimestampMeta *ref;
+  GstVideoTimeCodeMeta *tc;
+  GstVideoMeta *vmeta;
+  GstBuffer *out;
+  guint i;
+
+  set_info (&in_info, GST_VIDEO_FORMAT_NV12, 64, 48);
+  set_caps (h, &in_info, "video/x-raw,format=BGRx,width=32,height=24");
+
+  for (i = 0; i < 3; i++) {
+    /* The second frame has no capture time. */
+    GstClockTime t = i == 1 ? GST_CLOCK_TIME_NONE : capture + i * GST_MSECOND;
+
+    fail_unless_equals_int (gst_harness_push (h, frame_with_metas (h,
+                &in_info, t, i)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != NULL);
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * GST_SECOND / 30);
+    fail_unless_equals_uint64 (GST_BUFFER_DTS (out), i * GST_SECOND / 30);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_SECOND / 30);
+    fail_unless_equals_uint64 (gst_zc_buffer_get_capture_time (out), t);
+    ref = gst_buffer_get_reference_timestamp_meta (out, ntp);
+    fail_unless (ref != NULL, "frame %u lost its NTP timestamp", i);
+    fail_unless_equals_uint64 (ref->timestamp, 1000 * GST_SECOND + i);
+    fail_unless_equals_int (n_metas (out,
+            GST_REFERENCE_TIMESTAMP_META_API_TYPE), i == 1 ? 1 : 2);
+    tc = gst_buffer_get_video_time_code_meta (out);
+    fail_unless (tc != NULL, "frame %u lost its timecode", i);
+    fail_unless_equals_int (tc->tc.frames, i);
+    fail_unless_equals_int (tc->tc.seconds, 3);
+    fail_unless_equals_int (n_metas (out,
+            GST_VIDEO_TIME_CODE_META_API_TYPE), 1);
+
+    fail_unless (gst_buffer_get_video_crop_meta (out) == NULL);
+    /* The output's own layout, not the input's. */
+    vmeta = gst_buffer_get_video_meta (out);
+    fail_unless (vmeta != NULL);
+    fail_unless_equals_int (vmeta->format, GST_VIDEO_FORMAT_BGRx);
+    fail_unless_equals_int (vmeta->width, 32);
+    fail_unless_equals_int (n_metas (out, GST_VIDEO_META_API_TYPE), 1);
+    /* The job's fence only, signalled. */
+    fail_unless_equals_int (n_metas (out, GST_ZC_FENCE_META_API_TYPE), 1);
+    fail_unless (gst_zc_fence_meta_is_signalled (gst_buffer_get_zc_fence_meta
+            (out)));
+    gst_buffer_unref (out);
+  }
+
+  gst_caps_unref (ntp);
   gst_harness_teardown (h);
 }
 
@@ -1141,6 +1247,7 @@ zcaccel_suite (void)
   tcase_add_test (tc, test_unfit_display_pool_replaced);
   tcase_add_test (tc, test_proposed_pool_no_copy);
   tcase_add_test (tc, test_system_memory_uploaded);
+  tcase_add_test (tc, test_frame_metas_carried);
   tcase_add_test (tc, test_too_large_input_is_an_error);
   tcase_add_test (tc, test_misaligned_input);
   tcase_add_test (tc, test_stats);
