@@ -3,7 +3,7 @@
  *
  * Runs the project's main job:
  *
- *   zcv4l2src ! caps ! zcaccel ! tee name=t
+ *   zcv4l2src ! caps ! zcaccel ! caps ! tee name=t
  *     t. ! queue ! zckmssink
  *     t. ! queue leaky=downstream ! zcthumbnail ! jpegenc ! multifilesink
  *     t. ! queue leaky=downstream ! zcsnapshot ! fakesink
@@ -135,7 +135,7 @@ bad_screenshot:
 }
 
 static const gchar description[] =
-    "Runs  zcv4l2src ! caps ! zcaccel ! tee, and from the tee:\n"
+    "Runs  zcv4l2src ! caps ! zcaccel ! caps ! tee, and from the tee:\n"
     "  queue ! zckmssink                  (the display: the main path)\n"
     "  queue ! zcthumbnail ! jpegenc ! multifilesink   (thumbnails/*.jpg)\n"
     "  queue ! zcsnapshot ! fakesink                   (snapshots/*.png)\n"
@@ -217,6 +217,11 @@ pipeline_description (const Options * o, const gchar * out)
   desc = g_strdup_printf ("zcv4l2src name=" ZC_MJ_SRC "%s num-buffers=%d"
       " ! capsfilter name=" ZC_MJ_CAPS " caps=\"video/x-raw(memory:DMABuf),"
       "format=%s,width=%d,height=%d\" ! zcaccel name=" ZC_MJ_ACCEL
+      /* Frames keep the camera's size (the accelerator converts the
+       * format for the display): scaling to the display's mode would
+       * stretch them; the display modesets or centres them instead. */
+      " ! capsfilter name=" ZC_MJ_ACCEL_CAPS " caps=\"video/x-raw(memory:DMABuf),"
+      "width=%d,height=%d\""
       " ! tee name=" ZC_MJ_TEE
       " " ZC_MJ_TEE ". ! queue name=" ZC_MJ_DISPLAY_QUEUE
       " ! zckmssink name=" ZC_MJ_DISPLAY " sync=%s%s"
@@ -229,7 +234,7 @@ pipeline_description (const Options * o, const gchar * out)
       " location=\"%s/snapshots/snapshot-%%05d.png\""
       " ! fakesink name=snapshot-sink",
       device, o->frames > 0 ? o->frames : -1, o->format, o->width,
-      o->height, o->sync ? "true" : "false", display, cpu_queue, o->interval,
+      o->height, o->width, o->height, o->sync ? "true" : "false", display, cpu_queue, o->interval,
       out, cpu_queue, o->snapshot_interval, out);
   g_free (cpu_queue);
   g_free (display);

@@ -17,7 +17,7 @@
 
 /* The elements every displayed frame goes through. */
 static const gchar *main_path[] = { ZC_MJ_SRC, ZC_MJ_CAPS, ZC_MJ_ACCEL,
-  ZC_MJ_TEE, ZC_MJ_DISPLAY_QUEUE, ZC_MJ_DISPLAY
+  ZC_MJ_ACCEL_CAPS, ZC_MJ_TEE, ZC_MJ_DISPLAY_QUEUE, ZC_MJ_DISPLAY
 };
 
 static void

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define ZC_MJ_SRC "src"
 #define ZC_MJ_CAPS "capture-caps"
 #define ZC_MJ_ACCEL "accel"
+#define ZC_MJ_ACCEL_CAPS "accel-caps"
 #define ZC_MJ_TEE "t"
 #define ZC_MJ_DISPLAY_QUEUE "display-queue"
 #define ZC_MJ_DISPLAY "display"
