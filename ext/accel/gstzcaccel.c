@@ -1166,7 +1166,8 @@ install_orientation_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_ROTATION] = g_param_spec_enum ("rotation", "Rotation",
-      "Rotation of the picture, after the flip", GST_TYPE_ZC_ACCEL_ROTATION,
+      "Rotation of the picture, after the flip; 90r and 90l swap the "
+      "output's width and height", GST_TYPE_ZC_ACCEL_ROTATION,
       DEFAULT_ROTATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
 
@@ -1195,7 +1196,8 @@ install_model_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_QUEUE_DEPTH] = g_param_spec_uint ("queue-depth",
-      "Queue depth", "Jobs pending in the device before submitting blocks",
+      "Queue depth", "Jobs the device holds at once (queued or running); "
+      "the streaming thread blocks when one more arrives",
       1, 64, DEFAULT_QUEUE_DEPTH, G_PARAM_READWRITE |
       G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1209,7 +1211,8 @@ install_model_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_PIXEL_RATE] = g_param_spec_uint64 ("pixel-rate",
-      "Pixel rate", "Throughput in pixels per second (0 = unlimited)",
+      "Pixel rate", "Simulated throughput in pixels per second, per job the "
+      "larger of source rectangle and output (0 = as fast as the CPU)",
       0, G_MAXUINT64, DEFAULT_PIXEL_RATE, G_PARAM_READWRITE |
       G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -1221,7 +1224,8 @@ install_model_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_LATENCY] = g_param_spec_uint64 ("latency", "Latency",
-      "Fixed time of every job in nanoseconds", 0, G_MAXUINT64,
+      "Simulated fixed time of every job in nanoseconds, on top of the "
+      "pixel time (0 = none)", 0, G_MAXUINT64,
       DEFAULT_LATENCY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
 }
@@ -1240,7 +1244,9 @@ install_constraint_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_STRIDE_ALIGN] = g_param_spec_uint ("stride-align",
-      "Stride alignment", "Plane strides must be multiples of this (bytes)",
+      "Stride alignment", "Plane strides must be multiples of this many "
+      "bytes, a power of two (others are ignored with a warning); an input "
+      "breaking it is an error, or a counted copy with fallback=true",
       1, 4096, DEFAULT_STRIDE_ALIGN, G_PARAM_READWRITE |
       G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1253,7 +1259,8 @@ install_constraint_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_MAX_WIDTH] = g_param_spec_uint ("max-width", "Max width",
-      "Widest frame the device reads or writes (pixels)", 1, 32768,
+      "Widest frame the device reads or writes, in pixels: outputs are "
+      "negotiated within it, a wider input is an error", 1, 32768,
       DEFAULT_MAX_WIDTH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY);
 
@@ -1265,7 +1272,8 @@ install_constraint_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_MAX_HEIGHT] = g_param_spec_uint ("max-height",
-      "Max height", "Tallest frame the device reads or writes (pixels)", 1,
+      "Max height", "Tallest frame the device reads or writes, in pixels: "
+      "outputs are negotiated within it, a taller input is an error", 1,
       32768, DEFAULT_MAX_HEIGHT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY);
 
@@ -1279,7 +1287,8 @@ install_constraint_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_FALLBACK] = g_param_spec_boolean ("fallback", "Fallback",
-      "Copy inputs with misaligned strides instead of failing",
+      "Copy inputs whose strides break stride-align into aligned memory "
+      "(counted in stats, logged on GST_PERFORMANCE) instead of failing",
       DEFAULT_FALLBACK, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
 }
@@ -1297,7 +1306,8 @@ install_other_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_KERNEL_FENCES] = g_param_spec_boolean ("kernel-fences",
-      "Kernel fences", "Fence outputs in the kernel through vgem",
+      "Kernel fences", "Fence outputs in the kernel through vgem while a job "
+      "runs, where vgem exists (else only the GstZcFenceMeta fence)",
       DEFAULT_KERNEL_FENCES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_PLAYING);
 
@@ -1314,7 +1324,9 @@ install_other_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Jobs, pixels, job times, queue high-water mark, fallbacks, copies",
+      "Counters since start (guint64): jobs, pixels, job-time-avg and "
+      "job-time-max (ns), queue-high-water, cancelled, failed, fallbacks, "
+      "bytes-copied, kernel-fenced, uploads",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 

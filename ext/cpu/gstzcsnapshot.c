@@ -929,8 +929,10 @@ install_trigger_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_LOCATION] = g_param_spec_string ("location", "Location",
-      "printf pattern of the file names, given the frame number (e.g. "
-      "snap-%05d.png)", DEFAULT_LOCATION,
+      "printf pattern of the file names, given the frame number, with at "
+      "most one integer conversion (e.g. snap-%05d.png); other patterns are "
+      "refused with a warning and the previous location kept",
+      DEFAULT_LOCATION,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -943,7 +945,8 @@ install_trigger_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_INTERVAL] = g_param_spec_uint ("interval", "Interval",
-      "Write one frame in this many (0 = only on request)",
+      "Write every frame whose number is a multiple of this (0 = only on "
+      "request: the snapshot signal or a zc-snapshot event)",
       0, G_MAXUINT, DEFAULT_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -958,7 +961,8 @@ install_trigger_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_TIMEOUT] = g_param_spec_uint64 ("timeout", "Timeout",
-      "How long to wait for the device before skipping a snapshot (ns)",
+      "How long to wait for the device writing a frame, in nanoseconds, "
+      "before skipping its snapshot with a warning (0 = only check)",
       0, MAX_TIMEOUT, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 }
@@ -974,7 +978,8 @@ install_output_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_FORMAT] = g_param_spec_enum ("format", "Format",
-      "File format of snapshots", GST_TYPE_ZC_SNAPSHOT_FORMAT, DEFAULT_FORMAT,
+      "File format of snapshots (auto: by each file name's extension)",
+      GST_TYPE_ZC_SNAPSHOT_FORMAT, DEFAULT_FORMAT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -985,7 +990,8 @@ install_output_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_QUALITY] = g_param_spec_uint ("quality", "Quality",
-      "JPEG quality (1-100)", 1, 100, DEFAULT_QUALITY,
+      "JPEG quality on libjpeg's scale, 1 (smallest files) to 100 (best); "
+      "not used for PNG", 1, 100, DEFAULT_QUALITY,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -999,7 +1005,8 @@ install_output_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_MAX_PENDING] = g_param_spec_uint ("max-pending",
-      "Max pending", "Snapshots copied and not yet written at most", 1,
+      "Max pending", "Snapshots copied and not yet written at most, each a "
+      "width x height x 3 bytes RGB copy; one due beyond is dropped", 1,
       MAX_MAX_PENDING, DEFAULT_MAX_PENDING,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -1012,7 +1019,8 @@ install_output_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_DROPPED] = g_param_spec_uint64 ("dropped", "Dropped",
-      "Snapshots dropped because max-pending were being written", 0,
+      "Snapshots dropped since start because max-pending were still being "
+      "written", 0,
       G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 

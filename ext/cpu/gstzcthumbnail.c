@@ -1289,7 +1289,8 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_INTERVAL] = g_param_spec_uint ("interval", "Interval",
-      "Make a thumbnail of one frame in this many", 1, G_MAXUINT,
+      "Make a thumbnail of every frame whose number is a multiple of this "
+      "(1 = every frame); not used while interval-ns is set", 1, G_MAXUINT,
       DEFAULT_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -1303,8 +1304,9 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_INTERVAL_NS] = g_param_spec_uint64 ("interval-ns",
-      "Interval (ns)", "Stream time between thumbnails in nanoseconds "
-      "(0 = use interval)", 0, G_MAXUINT64, DEFAULT_INTERVAL_NS,
+      "Interval (ns)", "Stream time between thumbnails in nanoseconds: the "
+      "first frame at or after each step (0 = use interval)", 0, G_MAXUINT64,
+      DEFAULT_INTERVAL_NS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -1316,7 +1318,8 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_ADD_BORDERS] = g_param_spec_boolean ("add-borders",
-      "Add borders", "Keep the aspect ratio with black borders",
+      "Add borders", "Keep the display aspect ratio with black borders; "
+      "false stretches the picture over the whole thumbnail",
       DEFAULT_ADD_BORDERS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1330,7 +1333,9 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_TIMEOUT] = g_param_spec_uint64 ("timeout", "Timeout",
-      "How long to wait for the device before skipping a thumbnail (ns)",
+      "How long to wait for the device writing a due frame, in "
+      "nanoseconds, before skipping its thumbnail with a warning (0 = only "
+      "check)",
       0, MAX_TIMEOUT, DEFAULT_TIMEOUT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
@@ -1346,7 +1351,8 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Frames, thumbnails, dropped and skipped frames, bytes read",
+      "Counters since start (guint64): frames, thumbnails, dropped (not "
+      "due), skipped (due but not ready or mappable), bytes-read (estimate)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);

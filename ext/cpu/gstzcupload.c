@@ -468,7 +468,11 @@ gst_zc_upload_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_BACKEND] = g_param_spec_enum ("backend", "Backend",
-      "Allocator backend of the element's own pool", GST_TYPE_ZC_BACKEND,
+      "Allocator backend of the element's own pool, used when downstream "
+      "offers no dma-buf pool; auto follows GST_ZC_BACKEND, else takes the "
+      "first that works; one that cannot open, or import, fails the start "
+      "with a resource error",
+      GST_TYPE_ZC_BACKEND,
       DEFAULT_BACKEND,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -481,7 +485,8 @@ gst_zc_upload_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_FRAMES_COPIED] = g_param_spec_uint64 ("frames-copied",
-      "Frames copied", "Frames copied into dma-bufs since the start",
+      "Frames copied", "Frames copied into dma-bufs since the start; "
+      "dma-bufs passed through are not counted",
       0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -493,7 +498,8 @@ gst_zc_upload_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_BYTES_COPIED] = g_param_spec_uint64 ("bytes-copied",
-      "Bytes copied", "Bytes copied into dma-bufs since the start",
+      "Bytes copied", "Bytes copied into dma-bufs since the start (the "
+      "caps' frame size per copied frame)",
       0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);

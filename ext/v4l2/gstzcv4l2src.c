@@ -1055,7 +1055,8 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_DEVICE] = g_param_spec_string ("device", "Device",
-      "V4L2 capture device node", DEFAULT_DEVICE,
+      "V4L2 capture device node, opened in NULL to READY; one that cannot be "
+      "opened or does not capture is a resource error", DEFAULT_DEVICE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -1069,7 +1070,9 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_IO_BUFFERS] = g_param_spec_uint ("io-buffers",
-      "I/O buffers", "Number of V4L2 buffers to request", MIN_IO_BUFFERS,
+      "I/O buffers", "Number of V4L2 buffers to request (VIDIOC_REQBUFS), "
+      "one frame of memory each; the driver may grant more or fewer",
+      MIN_IO_BUFFERS,
       VIDEO_MAX_FRAME, DEFAULT_IO_BUFFERS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1082,7 +1085,8 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_DEVICE_NAME] = g_param_spec_string ("device-name",
-      "Device name", "Card name of the open device", NULL,
+      "Device name", "Card name the driver reports for the open device "
+      "(VIDIOC_QUERYCAP); NULL while closed", NULL,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1098,7 +1102,8 @@ gst_zc_v4l2_src_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_IO_MODE] = g_param_spec_enum ("io-mode", "I/O mode",
-      "Export the driver's buffers or import dma-bufs",
+      "Export the driver's buffers or import dma-bufs, chosen when the caps "
+      "are negotiated; import falls back to a pool of the element's own",
       GST_TYPE_ZC_V4L2_IO_MODE, DEFAULT_IO_MODE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
