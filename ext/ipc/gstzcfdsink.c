@@ -486,9 +486,12 @@ gst_zc_fd_sink_io_thread (gpointer data)
           ("Could not wait for receivers."), ("poll: %s", g_strerror (errno)));
       break;
     }
+    /* Hang-ups first: a receiver that left and reconnected at once (a
+     * zcfdsrc cycling its states) must not find its old connection still
+     * counted against max-receivers. */
+    serve_receivers (self);
     if (n > 0 && gst_poll_fd_can_read (self->io_poll, &self->listen_pfd))
       accept_receiver (self);
-    serve_receivers (self);
   }
   return NULL;
 }
