@@ -61,11 +61,15 @@
  * plus #GstZcAccel:queue-depth frames of pixel time (pixels of a frame /
  * #GstZcAccel:pixel-rate).
  *
- * ## Example launch line
- * |[
- * gst-launch-1.0 zcv4l2src ! zcaccel rotation=90r pixel-rate=100000000 ! video/x-raw(memory:DMABuf),format=BGRx,width=480,height=640 ! zckmssink
+ * ## Example launch lines
+ * |[<!-- run: vm -->
+ * gst-launch-1.0 zcv4l2src num-buffers=60 ! zcaccel rotation=90r pixel-rate=100000000 ! 'video/x-raw(memory:DMABuf),format=BGRx,width=480,height=640' ! zckmssink
  * ]| captures, rotates and converts on the simulated engine at 100
  * Mpixel/s, and displays the result, dma-bufs all the way.
+ * |[<!-- run: host; creates: mirror-00000.png mirror-00010.png -->
+ * gst-launch-1.0 videotestsrc num-buffers=20 ! video/x-raw,width=320,height=240 ! zcupload ! zcaccel flip=horiz ! zcsnapshot location=mirror-%05d.png interval=10 ! fakesink
+ * ]| mirrors test frames uploaded into dma-bufs (or memfds where the
+ * machine has no dma-buf exporter) and writes two of them as PNG files.
  *
  * Since: 0.1
  */

@@ -58,11 +58,16 @@
  * %GST_FLOW_ERROR. A frame that does not become ready in time is skipped
  * with a warning.
  *
- * ## Example launch line
- * |[
+ * ## Example launch lines
+ * |[<!-- run: vm; creates: snap-00000.jpg snap-00030.jpg -->
  * gst-launch-1.0 zcv4l2src num-buffers=60 ! zcsnapshot location=snap-%05d.jpg interval=30 ! fakesink
  * ]|
  * writes snap-00000.jpg and snap-00030.jpg.
+ * |[<!-- run: host; creates: bars-00000.png bars-00025.png -->
+ * gst-launch-1.0 videotestsrc num-buffers=50 ! video/x-raw,format=RGB,width=320,height=240 ! zcsnapshot location=bars-%05d.png interval=25 ! fakesink
+ * ]|
+ * writes two frames of system memory as PNG files, bars-00000.png and
+ * bars-00025.png.
  *
  * Since: 0.1
  */

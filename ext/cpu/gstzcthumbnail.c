@@ -65,10 +65,14 @@
  * streaming goes on. #GstZcThumbnail:stats counts frames, thumbnails,
  * dropped and skipped frames and the bytes read.
  *
- * ## Example launch line
- * |[
- * gst-launch-1.0 zcv4l2src ! zcthumbnail interval=30 ! video/x-raw,format=RGB,width=160,height=90 ! jpegenc ! multifilesink location=thumb-%05d.jpg
+ * ## Example launch lines
+ * |[<!-- run: vm; creates: thumb-00000.jpg thumb-00001.jpg -->
+ * gst-launch-1.0 zcv4l2src num-buffers=60 ! zcthumbnail interval=30 ! video/x-raw,format=RGB,width=160,height=90 ! jpegenc ! multifilesink location=thumb-%05d.jpg
  * ]| writes a 160x90 JPEG of every 30th captured frame.
+ * |[<!-- run: host; creates: thumb-00000.png thumb-00001.png -->
+ * gst-launch-1.0 videotestsrc num-buffers=40 ! video/x-raw,width=640,height=480 ! zcthumbnail interval-ns=1000000000 ! video/x-raw,format=RGB,width=96,height=96 ! pngenc ! multifilesink location=thumb-%05d.png
+ * ]| makes a 96x96 thumbnail, black borders above and below, of one frame
+ * in each second of stream time (30 fps: frames 0 and 30).
  *
  * Since: 0.1
  */

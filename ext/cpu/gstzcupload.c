@@ -41,7 +41,7 @@
  * not negotiated.
  *
  * ## Example launch line
- * |[
+ * |[<!-- run: host; creates: up-00000.png up-00030.png -->
  * gst-launch-1.0 videotestsrc num-buffers=60 ! zcupload ! zcsnapshot location=up-%05d.png interval=30 ! fakesink
  * ]| uploads 60 test frames and writes frames 0 and 30, read back from the
  * dma-bufs, as PNG files.

@@ -65,15 +65,15 @@
  * for 5 seconds while it has buffers to fill, or fails while streaming, is
  * a %GST_RESOURCE_ERROR_READ error.
  *
- * ## Example launch line
- * |[
- * gst-launch-1.0 zcv4l2src device=/dev/video0 ! video/x-raw(memory:DMABuf) ! fakesink
- * ]| captures dma-bufs in the device's first format.
- * |[
+ * ## Example launch lines
+ * |[<!-- run: vm -->
+ * gst-launch-1.0 zcv4l2src device=/dev/video0 num-buffers=30 ! 'video/x-raw(memory:DMABuf)' ! fakesink
+ * ]| captures 30 frames as dma-bufs in the format negotiation prefers.
+ * |[<!-- run: vm; creates: snapshot-00000.png snapshot-00030.png -->
  * gst-launch-1.0 zcv4l2src device=/dev/video0 num-buffers=60 ! 'video/x-raw(memory:DMABuf),format=YUY2,width=640,height=480' ! zcsnapshot interval=30 ! fakesink
  * ]| captures 60 YUY2 frames and writes two of them as PNG files.
- * |[
- * gst-launch-1.0 zcv4l2src io-mode=dmabuf-import ! video/x-raw,format=BGRx ! zckmssink
+ * |[<!-- run: vm -->
+ * gst-launch-1.0 zcv4l2src io-mode=dmabuf-import num-buffers=30 ! video/x-raw,format=BGRx ! zckmssink
  * ]| captures straight into the display's scanout buffers.
  *
  * Since: 0.1
