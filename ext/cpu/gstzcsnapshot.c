@@ -53,10 +53,17 @@
  * requested snapshot is lost, and a location whose writes block holds the
  * state change as long.
  *
- * A file that cannot be written is a %GST_RESOURCE_ERROR_OPEN_WRITE error
- * posted by the worker; from then on the element returns
- * %GST_FLOW_ERROR. A frame that does not become ready in time is skipped
- * with a warning.
+ * A file that cannot be written (directory missing, disk full, out of
+ * file descriptors) is a %GST_RESOURCE_ERROR_OPEN_WRITE error posted by
+ * the worker; from then on the element returns %GST_FLOW_ERROR. With
+ * #GstZcSnapshot:drop-on-write-error, it is a dropped snapshot instead:
+ * counted in #GstZcSnapshot:write-errors, the first one since start posted
+ * as a %GST_RESOURCE_ERROR_OPEN_WRITE warning, and frames go on. Either way
+ * no partial file is left. A frame that does not become ready in time is
+ * skipped with a warning. A frame that cannot be mapped (a dma-buf whose
+ * exporter does not implement mmap, which the kernel allows) is skipped
+ * too: counted in #GstZcSnapshot:unmappable, the first one since start
+ * posted as a %GST_RESOURCE_ERROR_READ warning.
  *
  * ## Example launch lines
  * |[<!-- run: vm; creates: snap-00000.jpg snap-00030.jpg -->
@@ -114,6 +121,9 @@ enum
   PROP_QUALITY,
   PROP_MAX_PENDING,
   PROP_DROPPED,
+  PROP_DROP_ON_WRITE_ERROR,
+  PROP_WRITE_ERRORS,
+  PROP_UNMAPPABLE,
   N_PROPS
 };
 
@@ -152,7 +162,10 @@ struct _GstZcSnapshot
   GstZcSnapshotFormat format;
   guint quality;
   guint max_pending;
+  gboolean drop_on_write_error;
   guint64 dropped;
+  guint64 write_errors;
+  guint64 unmappable;
 
   gint snapshot_requested;      /* atomic: a request for the next frame */
   gint write_failed;            /* atomic: the worker posted an error */
@@ -425,6 +438,7 @@ write_job (GstZcSnapshot * self, const Job * job)
 {
   GstClockTime start = gst_util_get_timestamp ();
   GError *err = NULL;
+  gboolean drop, first;
 
   if (!encode (job, &err))
     goto write_failed;
@@ -437,10 +451,21 @@ write_job (GstZcSnapshot * self, const Job * job)
 
   /* ERRORS */
 write_failed:
-  g_atomic_int_set (&self->write_failed, TRUE);
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-      ("Could not write snapshot \"%s\".", job->filename),
-      ("%s", err->message));
+  GST_OBJECT_LOCK (self);
+  drop = self->drop_on_write_error;
+  first = self->write_errors++ == 0;
+  GST_OBJECT_UNLOCK (self);
+  if (!drop) {
+    g_atomic_int_set (&self->write_failed, TRUE);
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not write snapshot \"%s\".", job->filename),
+        ("%s", err->message));
+  } else if (first) {
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("Could not write snapshot \"%s\"; snapshots that cannot be "
+            "written are counted, not reported again.", job->filename),
+        ("%s", err->message));
+  }
   g_clear_error (&err);
 }
 
@@ -679,7 +704,7 @@ gst_zc_snapshot_fill_rgb (GstZcSnapshot * self, GstBuffer * buf, Job * job)
   GstClockTime timeout, start, ready;
   GstZcVideoFrame in;
   GError *err = NULL;
-  gboolean copied;
+  gboolean copied, first;
 
   GST_OBJECT_LOCK (self);
   timeout = self->timeout;
@@ -711,9 +736,16 @@ not_ready:
   g_clear_error (&err);
   return FALSE;
 map_failed:
-  GST_ELEMENT_WARNING (self, RESOURCE, READ,
-      ("Snapshot of frame %" G_GUINT64_FORMAT " skipped.", job->frame),
-      ("could not map %" GST_PTR_FORMAT " for reading", buf));
+  /* Said once: a source of such memory gives nothing else. */
+  GST_OBJECT_LOCK (self);
+  first = self->unmappable++ == 0;
+  GST_OBJECT_UNLOCK (self);
+  if (first)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Snapshot of frame %" G_GUINT64_FORMAT " skipped: it cannot be "
+            "mapped; such frames are counted, not reported again.",
+            job->frame),
+        ("could not map %" GST_PTR_FORMAT " for reading", buf));
   return FALSE;
 no_copy:
   GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
@@ -814,6 +846,8 @@ gst_zc_snapshot_start (GstBaseTransform * trans)
   g_atomic_int_set (&self->write_failed, FALSE);
   GST_OBJECT_LOCK (self);
   self->dropped = 0;
+  self->write_errors = 0;
+  self->unmappable = 0;
   GST_OBJECT_UNLOCK (self);
   return start_worker (self);
 }
@@ -858,6 +892,9 @@ gst_zc_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
       break;
+    case PROP_DROP_ON_WRITE_ERROR:
+      self->drop_on_write_error = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -893,6 +930,15 @@ gst_zc_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_DROPPED:
       g_value_set_uint64 (value, self->dropped);
+      break;
+    case PROP_DROP_ON_WRITE_ERROR:
+      g_value_set_boolean (value, self->drop_on_write_error);
+      break;
+    case PROP_WRITE_ERRORS:
+      g_value_set_uint64 (value, self->write_errors);
+      break;
+    case PROP_UNMAPPABLE:
+      g_value_set_uint64 (value, self->unmappable);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1030,6 +1076,53 @@ install_output_properties (GObjectClass * gobject_class)
 }
 
 static void
+install_failure_properties (GObjectClass * gobject_class)
+{
+  /**
+   * GstZcSnapshot:drop-on-write-error:
+   *
+   * What a file that cannot be written (disk full, out of file
+   * descriptors, directory gone) is: %FALSE, an error that stops the
+   * stream; %TRUE, a dropped snapshot, counted in
+   * #GstZcSnapshot:write-errors, the first one since start posted as a
+   * warning, while frames go on downstream.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DROP_ON_WRITE_ERROR] = g_param_spec_boolean
+      ("drop-on-write-error", "Drop on write error",
+      "A snapshot that cannot be written is dropped and counted (one "
+      "warning) instead of being an error that stops the stream",
+      FALSE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstZcSnapshot:write-errors:
+   *
+   * Snapshots that could not be written since the element started.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_WRITE_ERRORS] = g_param_spec_uint64 ("write-errors",
+      "Write errors", "Snapshots that could not be written since start", 0,
+      G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstZcSnapshot:unmappable:
+   *
+   * Snapshots skipped since the element started because their frame could
+   * not be mapped for reading (a dma-buf whose exporter does not implement
+   * mmap).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_UNMAPPABLE] = g_param_spec_uint64 ("unmappable",
+      "Unmappable", "Snapshots skipped since start because their frame "
+      "could not be mapped for reading", 0,
+      G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static void
 gst_zc_snapshot_class_init (GstZcSnapshotClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
@@ -1049,6 +1142,7 @@ gst_zc_snapshot_class_init (GstZcSnapshotClass * klass)
 
   install_trigger_properties (gobject_class);
   install_output_properties (gobject_class);
+  install_failure_properties (gobject_class);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   /**

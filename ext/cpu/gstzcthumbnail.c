@@ -60,10 +60,13 @@
  * the input's divided by #GstZcThumbnail:interval, or 0/1 (variable) in
  * time mode.
  *
- * A frame that is not ready within #GstZcThumbnail:timeout, or cannot be
- * mapped, gives no thumbnail and a %GST_RESOURCE_ERROR_READ warning;
- * streaming goes on. #GstZcThumbnail:stats counts frames, thumbnails,
- * dropped and skipped frames and the bytes read.
+ * A frame that is not ready within #GstZcThumbnail:timeout gives no
+ * thumbnail and a %GST_RESOURCE_ERROR_READ warning; streaming goes on. A
+ * frame that cannot be mapped (a dma-buf whose exporter does not implement
+ * mmap, which the kernel allows) gives no thumbnail either: the first one
+ * since start posts a %GST_RESOURCE_ERROR_READ warning, every one is
+ * counted in `unmappable`. #GstZcThumbnail:stats counts frames,
+ * thumbnails, dropped, skipped and unmappable frames and the bytes read.
  *
  * ## Example launch lines
  * |[<!-- run: vm; creates: thumb-00000.jpg thumb-00001.jpg -->
@@ -146,6 +149,7 @@ typedef struct
   guint64 thumbnails;
   guint64 dropped;
   guint64 skipped;
+  guint64 unmappable;
   guint64 bytes_read;
 } Stats;
 
@@ -1038,19 +1042,29 @@ static gboolean
 read_samples (GstZcThumbnail * self, GstBuffer * inbuf, GstVideoFrame * target)
 {
   GstZcVideoFrame in;
+  gboolean first;
   guint i;
 
-  if (!gst_zc_video_frame_map (&in, &self->in_info, inbuf, GST_MAP_READ)) {
-    GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("Thumbnail of frame %" G_GUINT64_FORMAT " skipped.",
-            self->frame_count - 1),
-        ("could not map %" GST_PTR_FORMAT " for reading", inbuf));
-    return FALSE;
-  }
+  if (!gst_zc_video_frame_map (&in, &self->in_info, inbuf, GST_MAP_READ))
+    goto unmappable;
   for (i = 0; i < self->n_groups; i++)
     sample_group (&self->groups[i], &in.frame, target, self->sums);
   gst_zc_video_frame_unmap (&in);
   return TRUE;
+
+  /* ERRORS */
+unmappable:
+  /* Said once: a source of such memory gives nothing else. */
+  GST_OBJECT_LOCK (self);
+  first = self->stats.unmappable++ == 0;
+  GST_OBJECT_UNLOCK (self);
+  if (first)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Thumbnail of frame %" G_GUINT64_FORMAT " skipped: it cannot be "
+            "mapped; such frames are counted, not reported again.",
+            self->frame_count - 1),
+        ("could not map %" GST_PTR_FORMAT " for reading", inbuf));
+  return FALSE;
 }
 
 /* The output from what was read: borders, or conversion and placement. */
@@ -1207,6 +1221,7 @@ get_stats (GstZcThumbnail * self)
       "thumbnails", G_TYPE_UINT64, s->thumbnails,
       "dropped", G_TYPE_UINT64, s->dropped,
       "skipped", G_TYPE_UINT64, s->skipped,
+      "unmappable", G_TYPE_UINT64, s->unmappable,
       "bytes-read", G_TYPE_UINT64, s->bytes_read, NULL);
 }
 
@@ -1349,14 +1364,16 @@ gst_zc_thumbnail_install_properties (GObjectClass * gobject_class)
    * Counters since the element started, as a `GstZcThumbnailStats`
    * structure of #guint64 fields: `frames` (received), `thumbnails`
    * (made), `dropped` (not due: never read), `skipped` (due, but not
-   * ready or not mappable), `bytes-read` (an estimate of the source bytes
-   * read, in whole 64-byte cache lines, rows assumed to start on one).
+   * ready or not mappable), `unmappable` (those of `skipped` that could
+   * not be mapped), `bytes-read` (an estimate of the source bytes read, in
+   * whole 64-byte cache lines, rows assumed to start on one).
    *
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Counters since start (guint64): frames, thumbnails, dropped (not "
-      "due), skipped (due but not ready or mappable), bytes-read (estimate)",
+      "due), skipped (due but not ready or mappable), unmappable, "
+      "bytes-read (estimate)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <linux/dma-buf.h>
 
@@ -808,6 +809,101 @@ GST_START_TEST (test_unwritable_location)
 
 GST_END_TEST;
 
+static guint64
+get_u64 (GstHarness * h, const gchar * name)
+{
+  guint64 value = G_MAXUINT64;
+
+  g_object_get (h->element, name, &value, NULL);
+  return value;
+}
+
+/* Pops the warnings on the bus, failing on an error; returns how many
+ * were of @code in the resource domain (all must be). */
+static guint
+count_warnings (GstResourceError code)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR))) {
+    GError *err = NULL;
+
+    fail_on_error (msg);
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code),
+        "unexpected warning: %s", err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    n++;
+  }
+  return n;
+}
+
+/* A dma-buf whose exporter refuses mmap (the kernel lets exporters leave
+ * it out), played by an eventfd: readable, so the fence wait passes, but
+ * mmap() fails with ENODEV. Every frame still goes on; the snapshots are
+ * skipped and counted, the warning comes once, and a mappable frame after
+ * them is written. */
+GST_START_TEST (test_unmappable_dmabuf)
+{
+  GstHarness *h = snapshot_harness ("RGB", "memory:DMABuf", 1);
+  GstAllocator *allocator = gst_dmabuf_allocator_new ();
+  GstVideoInfo info;
+  guint i;
+  gint efd = eventfd (1, EFD_CLOEXEC);
+
+  fail_unless (efd >= 0);
+  fail_unless (mmap (NULL, 4096, PROT_READ, MAP_SHARED, efd, 0) == MAP_FAILED,
+      "an eventfd can be mapped: the test needs another unmappable fd");
+  video_info_for (&info, GST_VIDEO_FORMAT_RGB);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_buffer_new ();
+
+    gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (allocator,
+            dup (efd), GST_VIDEO_INFO_SIZE (&info)));
+    push_and_check_passthrough (h, buf);
+  }
+  fail_unless_equals_uint64 (get_u64 (h, "unmappable"), 3);
+  fail_unless_equals_int (count_warnings (GST_RESOURCE_ERROR_READ), 1);
+  fail_unless_equals_int (count_entries (tmpdir), 0);
+
+  push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB, 3));
+  wait_written (1);
+  check_snapshot (GST_VIDEO_FORMAT_RGB, 3);
+
+  close (efd);
+  gst_object_unref (allocator);
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
+/* drop-on-write-error: files that cannot be written are counted, one
+ * warning is posted, every frame goes on and nothing is left behind. */
+GST_START_TEST (test_write_errors_dropped)
+{
+  GstHarness *h = snapshot_harness ("RGB", NULL, 1);
+  guint fds, i;
+
+  g_object_set (h->element, "location", "/nonexistent-dir/snap-%d.png",
+      "drop-on-write-error", TRUE, NULL);
+  fds = zc_test_count_fds ();
+  for (i = 0; i < 3; i++)
+    push_and_check_passthrough (h, make_buffer (NULL, GST_VIDEO_FORMAT_RGB,
+            i));
+  /* EOS waits until every pending snapshot was tried. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_uint64 (get_u64 (h, "write-errors"), 3);
+  fail_unless_equals_int (count_warnings (GST_RESOURCE_ERROR_OPEN_WRITE), 1);
+  fail_unless_equals_int (zc_test_count_fds (), fds);
+
+  teardown_harness (h);
+}
+
+GST_END_TEST;
+
 /* The image is encoded into a temporary file but cannot take its name (a
  * directory has it): the temporary file is removed and its fd closed. */
 GST_START_TEST (test_rename_failure_cleans_up)
@@ -1357,6 +1453,8 @@ zcsnapshot_suite (void)
   tcase_add_test (tc, test_snapshot_signal);
   tcase_add_test (tc, test_element_message);
   tcase_add_test (tc, test_unwritable_location);
+  tcase_add_test (tc, test_write_errors_dropped);
+  tcase_add_test (tc, test_unmappable_dmabuf);
   tcase_add_test (tc, test_rename_failure_cleans_up);
   tcase_add_test (tc, test_timeout_skips);
   tcase_add_test (tc, test_location_patterns);

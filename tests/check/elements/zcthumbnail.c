@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <linux/dma-buf.h>
 
@@ -879,6 +880,65 @@ GST_START_TEST (test_not_ready_skipped)
 
 GST_END_TEST;
 
+/* A dma-buf whose exporter refuses mmap (the kernel lets exporters leave
+ * it out), played by an eventfd: readable, so the fence wait passes, but
+ * mmap() fails with ENODEV. Each due frame is skipped and counted, the
+ * warning comes once, and a mappable frame after them works. */
+GST_START_TEST (test_unmappable_dmabuf)
+{
+  GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
+  GstVideoInfo in_info;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GstHarness *h;
+  GError *err = NULL;
+  guint i;
+  gint efd = eventfd (1, EFD_CLOEXEC);
+
+  fail_unless (efd >= 0);
+  fail_unless (mmap (NULL, 4096, PROT_READ, MAP_SHARED, efd, 0) == MAP_FAILED,
+      "an eventfd can be mapped: the test needs another unmappable fd");
+  make_info (&in_info, "RGB", 320, 180);
+  h = thumbnail_harness (&in_info, GST_CAPS_FEATURE_MEMORY_DMABUF,
+      "video/x-raw,width=32,height=18");
+  gst_element_set_bus (h->element, bus);
+
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_buffer_new ();
+
+    gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (dmabuf,
+            dup (efd), in_info.size));
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  fail_unless_equals_uint64 (stat (h, "unmappable"), 3);
+  fail_unless_equals_uint64 (stat (h, "skipped"), 3);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_READ), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "the warning came more than once");
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  fail_unless_equals_int (gst_harness_push (h, make_frame (&in_info,
+              GRADIENT, 3)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  fail_unless_equals_uint64 (stat (h, "thumbnails"), 1);
+
+  close (efd);
+  gst_object_unref (dmabuf);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* 1920x1080 NV12 to 160x90: 2 rows in 12 of each plane are read, a sixth
  * of the frame (whole cache lines of the sampled rows: 180 luma and 90
  * chroma rows of 1920 bytes). */
@@ -921,6 +981,7 @@ zcthumbnail_suite (void)
   tcase_add_test (tc, test_imported_memory);
   tcase_add_test (tc, test_output_system_memory);
   tcase_add_test (tc, test_not_ready_skipped);
+  tcase_add_test (tc, test_unmappable_dmabuf);
   tcase_add_test (tc, test_reads_a_fraction);
 
   return s;

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -488,6 +489,46 @@ GST_START_TEST (test_dmabuf_passthrough_counters_unchanged)
 
 GST_END_TEST;
 
+/* A dma-buf whose exporter refuses mmap (the kernel lets exporters leave
+ * it out), played by an eventfd: zcupload never maps dma-buf input, so
+ * such frames go on untouched, with no warning and no error. */
+GST_START_TEST (test_unmappable_dmabuf_passthrough)
+{
+  GstHarness *h = upload_harness ("memfd");
+  GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
+  GstBus *bus = gst_bus_new ();
+  GstVideoInfo info;
+  guint i;
+  gint efd = eventfd (1, EFD_CLOEXEC);
+
+  fail_unless (efd >= 0);
+  fail_unless (mmap (NULL, 4096, PROT_READ, MAP_SHARED, efd, 0) == MAP_FAILED,
+      "an eventfd can be mapped: the test needs another unmappable fd");
+  gst_element_set_bus (h->element, bus);
+  video_info_for (&info, "BGRx");
+  set_input_caps (h, &info, GST_CAPS_FEATURE_MEMORY_DMABUF);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_new (), *out;
+
+    gst_buffer_append_memory (in, gst_dmabuf_allocator_alloc (dmabuf,
+            dup (efd), info.size));
+    out = push_pull (h, in);
+    fail_unless (out == in, "frame %u was not passed through", i);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (get_counter (h, "frames-copied"), 0);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+          GST_MESSAGE_ERROR) == NULL, "a warning or error was posted");
+
+  close (efd);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (dmabuf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Every copy is on GST_PERFORMANCE: once at INFO per caps, each at DEBUG;
  * passed-through dma-bufs are not. */
 GST_START_TEST (test_copies_logged)
@@ -920,6 +961,7 @@ zcupload_suite (void)
   tcase_add_test (tc, test_output_caps);
   tcase_add_test (tc, test_dmabuf_passthrough);
   tcase_add_test (tc, test_dmabuf_passthrough_counters_unchanged);
+  tcase_add_test (tc, test_unmappable_dmabuf_passthrough);
   tcase_add_test (tc, test_copies_logged);
   tcase_add_test (tc, test_counters_reset_on_start);
   tcase_add_test (tc, test_propose_allocation);
