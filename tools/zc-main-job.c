@@ -16,6 +16,10 @@
  *   thumbnails/thumb-NNNNN.jpg  snapshots/snapshot-NNNNN.png
  *   screenshot.png  audit.json  audit.txt  summary.json  summary.txt
  *
+ * and, with --stats-interval, stats.jsonl: the process's fds, mappings and
+ * memory and the display's latency, sampled periodically (soak runs,
+ * scripts/soak.sh; the fields are in zcmainjob-sample.c).
+ *
  * audit.json is the zcaudit tracer's report (docs/zcaudit.md); the
  * summary gives frames captured and shown, average frame rate, the
  * display's capture-to-scanout latency when zckmssink reports it, and the
@@ -57,6 +61,7 @@ typedef struct
   gchar *display;
   gint interval;
   gint snapshot_interval;
+  gint stats_interval;
   gchar *out;
   gchar *screenshot;
   gboolean sync;
@@ -78,6 +83,7 @@ typedef struct
   guint64 last_captured;
   gint captured;                /* atomic */
   gboolean eos;
+  FILE *samples;                /* stats.jsonl, NULL: not asked for */
 } Job;
 
 /* Options */
@@ -98,7 +104,7 @@ check_options (Options * o, GError ** error)
   if (gst_video_format_from_string (o->format) == GST_VIDEO_FORMAT_UNKNOWN)
     goto bad_format;
   if (o->frames < 0 || o->interval < 1 || o->snapshot_interval < 1
-      || o->duration < 0)
+      || o->duration < 0 || o->stats_interval < 0)
     goto bad_number;
   if (g_str_equal (o->screenshot, "auto"))
     o->screenshot_mode = ZC_MJ_SCREENSHOT_AUTO;
@@ -125,8 +131,8 @@ bad_format:
   return FALSE;
 bad_number:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-      "--interval and --snapshot-interval take 1 or more, --frames and "
-      "--duration 0 or more");
+      "--interval and --snapshot-interval take 1 or more, --frames, "
+      "--duration and --stats-interval 0 or more");
   return FALSE;
 bad_screenshot:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -172,6 +178,10 @@ parse_options (gint * argc, gchar *** argv, Options * o)
         "Make a JPEG thumbnail of one frame in N (default 30)", "N"},
     {"snapshot-interval", 'S', 0, G_OPTION_ARG_INT, &o->snapshot_interval,
         "Write a PNG snapshot of one frame in N (default 100)", "N"},
+    {"stats-interval", 0, 0, G_OPTION_ARG_INT, &o->stats_interval,
+          "Append the process's fds, mappings, memory and the display's "
+          "latency to stats.jsonl every this many seconds, 0 for never "
+          "(default 0)", "SECONDS"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out,
         "Output folder, made if missing (default main-job-out)", "DIR"},
     {"no-sync", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &o->sync,
@@ -321,6 +331,23 @@ progress (gpointer user_data)
         "%d s of being asked to", EOS_TIMEOUT_S);
     g_main_loop_quit (job->loop);
   }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sample (gpointer user_data)
+{
+  Job *job = user_data;
+  GstStructure *stats = NULL;
+
+  g_object_get (job->display, "stats", &stats, NULL);
+  if (!zc_mj_write_sample (job->samples, seconds_since (job->start,
+              g_get_monotonic_time ()), g_atomic_int_get (&job->captured),
+          stats))
+    g_printerr ("main-job: cannot write a stats sample: %s\n",
+        g_strerror (errno));
+  if (stats)
+    gst_structure_free (stats);
   return G_SOURCE_CONTINUE;
 }
 
@@ -522,10 +549,12 @@ build_pipeline (Job * job)
 static void
 run (Job * job)
 {
-  guint timer, sigint;
+  guint timer, sigint, sampler = 0;
 
   job->loop = g_main_loop_new (NULL, FALSE);
   timer = g_timeout_add_seconds (1, progress, job);
+  if (job->samples)
+    sampler = g_timeout_add_seconds (job->opts->stats_interval, sample, job);
   sigint = g_unix_signal_add (SIGINT, on_sigint, job);
   job->start = g_get_monotonic_time ();
   if (gst_element_set_state (job->pipeline, GST_STATE_PLAYING) ==
@@ -534,6 +563,8 @@ run (Job * job)
   else
     g_main_loop_run (job->loop);
   job->end = g_get_monotonic_time ();
+  if (sampler)
+    g_source_remove (sampler);
   g_source_remove (sigint);
   g_source_remove (timer);
   g_main_loop_unref (job->loop);
@@ -555,6 +586,18 @@ fill_settings (ZcMjResult * r, const Options * o, Job * job)
   r->snapshot_interval = o->snapshot_interval;
 }
 
+static gboolean
+open_samples (Job * job)
+{
+  gchar *path = g_build_filename (job->result->out_dir, "stats.jsonl", NULL);
+
+  job->samples = g_fopen (path, "we");
+  if (!job->samples)
+    g_printerr ("main-job: cannot write %s: %s\n", path, g_strerror (errno));
+  g_free (path);
+  return job->samples != NULL;
+}
+
 /* Runs the pipeline and fills @r; FALSE when it could not be made. */
 static gboolean
 main_job (Options * o, ZcMjResult * r, const gchar * audit_path)
@@ -564,7 +607,14 @@ main_job (Options * o, ZcMjResult * r, const gchar * audit_path)
   if (!build_pipeline (&job))
     return FALSE;
   fill_settings (r, o, &job);
+  if (o->stats_interval > 0 && !open_samples (&job)) {
+    gst_object_unref (job.display);
+    gst_object_unref (job.pipeline);
+    return FALSE;
+  }
   run (&job);
+  if (job.samples)
+    fclose (job.samples);
   r->elapsed = seconds_since (job.start, job.end);
   r->streaming = seconds_since (job.first_frame, job.end);
   r->frames_captured = g_atomic_int_get (&job.captured);

@@ -6,6 +6,7 @@
 #define __ZC_MAIN_JOB_H__
 
 #include <gst/gst.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -91,6 +92,9 @@ gint64 zc_mj_main_path_bytes_copied (const ZcMjResult * result);
 gboolean zc_mj_write_reports (ZcMjResult * result, GError ** error);
 
 void zc_mj_result_clear (ZcMjResult * result);
+
+gboolean zc_mj_write_sample (FILE * out, gdouble elapsed, guint64 captured,
+    const GstStructure * display_stats);
 
 G_END_DECLS
 
