@@ -194,6 +194,9 @@ gst_zc_find_scanout_allocator (GstElement * element)
   GstAllocator *allocator = NULL;
 
   g_return_val_if_fail (GST_IS_ELEMENT (element), NULL);
+  /* It logs in the pool's category, which may not exist yet: the first
+   * pool of the process is made after this. */
+  gst_zc_debug_init ();
 
   context = gst_element_get_context (element, GST_ZC_CONTEXT_TYPE_SCANOUT);
   if (!context) {
