@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds gst-zerocopy and runs every test: host unit tests, then the
-# real-kernel tests inside the QEMU test bed.
+# Builds gst-zerocopy and runs every test: host unit tests, the same
+# again in a sanitizer build (BUILDDIR-asan), then the real-kernel tests
+# inside the QEMU test bed.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Usage: scripts/test-all.sh [BUILDDIR]     (default: build)
@@ -24,6 +25,20 @@ echo "=== host tests"
 meson test -C "$builddir" --suite host --logbase host --print-errorlogs \
   --num-processes 2
 
+echo "=== host tests again, built with ASan, LeakSanitizer and UBSan"
+# A second build directory: -Db_sanitize cannot share objects with the
+# main build. The sanitizer reports and the suppressions are set by the
+# test setup 'sanitize' (tests/check/meson.build, tests/check/lsan.supp).
+asandir="$builddir-asan"
+if [ ! -f "$asandir/build.ninja" ]; then
+  meson setup "$asandir" -Dtests=enabled -Db_sanitize=address,undefined \
+    -Dexamples=disabled -Dbench=disabled || exit 1
+fi
+ninja -C "$asandir" || exit 1
+rm -f "$asandir"/meson-logs/asan*.json
+meson test -C "$asandir" --setup sanitize --suite sanitize --logbase asan \
+  --print-errorlogs --num-processes 2
+
 echo "=== test bed tests (QEMU, real kernel drivers)"
 # The build directory is the test bed's writable share, at the same path:
 # meson's logs and the tests' registries come back through it.
@@ -32,4 +47,4 @@ echo "=== test bed tests (QEMU, real kernel drivers)"
   --print-errorlogs --num-processes 1
 
 echo "=== summary"
-python3 "$top/scripts/count-tests.py" "$builddir" host vm
+python3 "$top/scripts/count-tests.py" "$builddir" host vm "asan=$asandir:sanitize"
