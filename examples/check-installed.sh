@@ -108,4 +108,16 @@ cc "$here/zc-snapshot-request.c" -o "$tmp/zc-snapshot-request" \
 "$here/check-snapshot-request.sh" "$tmp/zc-snapshot-request" >/dev/null ||
   fail "zc-snapshot-request failed on the install"
 checks=$((checks + 1))
+
+# zc-fd-share, when the ipc plugin was built: two processes through the
+# installed zcfdsink and zcfdsrc
+if [[ -f $plugindir/libgstzcipc.so ]]; then
+  # shellcheck disable=SC2086 # word splitting of the flags is wanted
+  cc "$here/zc-fd-share.c" -o "$tmp/zc-fd-share" $installed $system
+  grep -q "$libdir/libgstzerocopy-1.0.so" < <(ldd "$tmp/zc-fd-share") ||
+    fail "zc-fd-share does not load the installed library"
+  "$here/check-fd-share.sh" "$tmp/zc-fd-share" >/dev/null ||
+    fail "zc-fd-share failed on the install"
+  checks=$((checks + 1))
+fi
 echo "Checks: $checks, Failures: 0, Errors: 0"
