@@ -45,6 +45,12 @@
  * gst-launch-1.0 zcv4l2src device=/dev/video0 ! zcfdsink socket-path=/run/camera.sock on-disconnect=drop max-receivers=4
  * ]| shares a camera's exported dma-bufs with up to four viewers; frames
  * go nowhere while no viewer is connected.
+ * |[<!-- run: host -->
+ * gst-launch-1.0 videotestsrc num-buffers=30 ! video/x-raw,format=BGRx,width=320,height=240 ! zcfdsink socket-path=zc.sock async=false zcfdsrc socket-path=zc.sock ! fakesink
+ * ]| both ends in one process, as a quick check of the plugin: the sink
+ * starts (and listens) before the source connects. The live zcfdsrc
+ * lets the pipeline skip prerolling; `async=false` keeps the sink, which
+ * sends nothing before PLAYING, from waiting for a preroll of its own.
  *
  * Since: 0.1
  */

@@ -58,13 +58,13 @@
  * fails with a %GST_RESOURCE_ERROR on the bus. A display that goes away
  * while playing is a %GST_RESOURCE_ERROR_WRITE error.
  *
- * ## Example launch line
- * |[
- * gst-launch-1.0 zcv4l2src ! zckmssink
- * ]| shows the camera on the first connected display.
- * |[
- * gst-launch-1.0 zcv4l2src ! zckmssink driver-name=vkms mode=1024x768
- * ]| shows it on vkms in 1024x768.
+ * ## Example launch lines
+ * |[<!-- run: vm -->
+ * gst-launch-1.0 zcv4l2src num-buffers=60 ! zckmssink
+ * ]| shows 60 frames of the camera on the first connected display.
+ * |[<!-- run: vm -->
+ * gst-launch-1.0 zcv4l2src num-buffers=60 ! zckmssink driver-name=vkms mode=1024x768
+ * ]| shows them on vkms in 1024x768.
  *
  * Since: 0.1
  */
@@ -1647,7 +1647,9 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_DEVICE] = g_param_spec_string ("device", "Device",
-      "DRM device node (NULL: the first display found)", DEFAULT_DEVICE,
+      "DRM device node, e.g. /dev/dri/card1 (NULL: the first with a "
+      "connected display); one that cannot be opened is a resource error",
+      DEFAULT_DEVICE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -1660,7 +1662,8 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_DRIVER_NAME] = g_param_spec_string ("driver-name",
-      "Driver name", "DRM driver of the device to use (NULL: any)",
+      "Driver name", "Only use a device of this DRM driver, e.g. "
+      "virtio_gpu or vkms (NULL: any); none found is a resource error",
       DEFAULT_DRIVER_NAME,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1675,7 +1678,8 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_CONNECTOR_ID] = g_param_spec_int ("connector-id",
-      "Connector id", "DRM connector to use (-1: the first connected)",
+      "Connector id", "DRM connector object id to show video on (-1: the "
+      "first connected); one missing or not connected is an error",
       -1, G_MAXINT, DEFAULT_CONNECTOR_ID,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1688,7 +1692,8 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_PLANE_ID] = g_param_spec_int ("plane-id", "Plane id",
-      "DRM plane to use (-1: primary, else an overlay with the format)",
+      "DRM plane object id (-1: the CRTC's primary plane, else an overlay "
+      "that scans out the format)",
       -1, G_MAXINT, DEFAULT_PLANE_ID,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1703,7 +1708,9 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_MODE] = g_param_spec_string ("mode", "Mode",
-      "Display mode WIDTHxHEIGHT[@REFRESH] (NULL: keep or choose one)",
+      "Display mode WIDTHxHEIGHT[@REFRESH] in pixels and Hz, e.g. "
+      "1280x720@60 (NULL: keep or choose one); unparsable or not offered "
+      "by the connector is an error",
       DEFAULT_MODE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1717,7 +1724,8 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_RESTORE_CRTC] = g_param_spec_boolean ("restore-crtc",
-      "Restore CRTC", "Restore the previous CRTC state when stopping",
+      "Restore CRTC", "Put the CRTC's previous mode and framebuffer back "
+      "when stopping; false leaves the display dark",
       DEFAULT_RESTORE_CRTC,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
@@ -1731,7 +1739,8 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   properties[PROP_ATOMIC] = g_param_spec_boolean ("atomic", "Atomic",
-      "Use atomic mode setting when the driver offers it", DEFAULT_ATOMIC,
+      "Use atomic commits when the driver offers them; false uses the "
+      "legacy SetCrtc, SetPlane and PageFlip ioctls", DEFAULT_ATOMIC,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
