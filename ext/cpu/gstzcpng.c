@@ -165,7 +165,7 @@ gst_zc_image_write_file (const gchar * filename, GstZcImageEncodeFunc encode,
 {
   gchar *tmp_name;
   FILE *file;
-  gint fd;
+  gint fd, err;
 
   ensure_debug_category ();
 
@@ -177,6 +177,7 @@ gst_zc_image_write_file (const gchar * filename, GstZcImageEncodeFunc encode,
   file = fdopen (fd, "wb");
   if (!file)
     goto fdopen_failed;
+  errno = 0;
   if (!encode (file, user_data, error))
     goto encode_failed;
   /* fclose flushes: a full disk shows up here. */
@@ -198,6 +199,13 @@ fdopen_failed:
   close (fd);
   goto remove_temp;
 encode_failed:
+  /* A full disk fails the encoder's fwrite(), and the encoder only says
+   * "Write Error": the errno says why. */
+  err = errno;
+  if (ferror (file) && err != 0) {
+    g_clear_error (error);
+    set_errno_error (error, err, "Could not write", tmp_name);
+  }
   fclose (file);
   goto remove_temp;
 close_failed:
