@@ -102,6 +102,59 @@ map_failed:
   return FALSE;
 }
 
+/* Whether @buffer's #GstVideoMeta, if any, describes a frame of @info
+ * that lies inside @buffer: gst_video_frame_map() takes a meta's strides
+ * and offsets as they are (and fails with a critical when its plane count
+ * differs), so a bogus meta from upstream would have the CPU read or write
+ * outside the buffer. Strides must be positive and hold a row; tiled
+ * layouts are left to gst_video_frame_map(). */
+static gboolean
+video_meta_fits (const GstVideoInfo * info, GstBuffer * buffer)
+{
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buffer);
+  gsize size = gst_buffer_get_size (buffer);
+  guint p;
+
+  if (!meta)
+    return TRUE;
+  if (meta->format != GST_VIDEO_INFO_FORMAT (info)
+      || (gint) meta->width < GST_VIDEO_INFO_WIDTH (info)
+      || (gint) meta->height < GST_VIDEO_INFO_HEIGHT (info)
+      || meta->n_planes != GST_VIDEO_INFO_N_PLANES (info))
+    goto mismatch;
+  if (GST_VIDEO_FORMAT_INFO_IS_TILED (info->finfo))
+    return TRUE;
+  for (p = 0; p < meta->n_planes; p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint64 rows, row_bytes;
+
+    gst_video_format_info_component (info->finfo, p, comp);
+    rows = GST_VIDEO_INFO_COMP_HEIGHT (info, comp[0]);
+    row_bytes = (guint64) GST_VIDEO_INFO_COMP_WIDTH (info, comp[0]) *
+        GST_VIDEO_INFO_COMP_PSTRIDE (info, comp[0]);
+    if (meta->stride[p] <= 0 || (guint64) meta->stride[p] < row_bytes
+        || meta->offset[p] >= size
+        || (size - meta->offset[p]) / meta->stride[p] < rows - 1
+        || meta->offset[p] + (rows - 1) * meta->stride[p] + row_bytes > size)
+      goto outside;
+  }
+  return TRUE;
+
+  /* ERRORS */
+mismatch:
+  GST_WARNING ("video meta %s %ux%u with %u planes does not describe a %s "
+      "%dx%d frame", gst_video_format_to_string (meta->format), meta->width,
+      meta->height, meta->n_planes, GST_VIDEO_INFO_NAME (info),
+      GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));
+  return FALSE;
+outside:
+  GST_WARNING ("video meta plane %u (offset %" G_GSIZE_FORMAT ", stride %d) "
+      "does not fit a %s %dx%d frame in %" G_GSIZE_FORMAT " bytes", p,
+      meta->offset[p], meta->stride[p], GST_VIDEO_INFO_NAME (info),
+      GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info), size);
+  return FALSE;
+}
+
 /**
  * gst_zc_video_frame_map:
  * @frame: (out caller-allocates): the frame to fill
@@ -121,7 +174,9 @@ map_failed:
  *
  * Returns: %TRUE when @frame is mapped; %FALSE (logged) when a dma-buf fd
  * could not be duplicated, a memory could not be mapped, or @buffer is too
- * small for @info and its #GstVideoMeta.
+ * small for @info and its #GstVideoMeta, or that meta does not describe a
+ * frame of @info inside @buffer (other format, size or plane count; a
+ * stride that is not positive or shorter than a row; a plane past the end).
  *
  * Since: 0.1
  */
@@ -135,6 +190,8 @@ gst_zc_video_frame_map (GstZcVideoFrame * frame, const GstVideoInfo * info,
   gst_zc_debug_init ();
 
   memset (frame, 0, sizeof (*frame));
+  if (!video_meta_fits (info, buffer))
+    return FALSE;
   if (!map_memories (frame, buffer, flags))
     return FALSE;
   if (!gst_video_frame_map (&frame->frame, (GstVideoInfo *) info,
