@@ -53,6 +53,20 @@
  * brackets after waiting for its fences. Such copies are counted in
  * #GstZcKmsSink:stats and logged once on `GST_PERFORMANCE`.
  *
+ * Latency: a frame that carries its capture time (zcv4l2src stamps every
+ * frame with the driver's `CLOCK_MONOTONIC` time, zcaccel keeps it; see
+ * gst_zc_buffer_get_capture_time()) is measured when its flip completes:
+ * the flip event's time (`CLOCK_MONOTONIC` where the device answers
+ * `DRM_CAP_TIMESTAMP_MONOTONIC` with 1; the time the event is read when
+ * it does not, or when the event's time is older than the commit, as
+ * vkms reports for the commit that turns the CRTC on; for SetCrtc and
+ * SetPlane, which wait for the screen, the time they return) minus the
+ * capture time, copied frames included. A capture time after the flip
+ * (a driver stamping the end of an exposure it has not finished) gives
+ * no sample. The mean, 99th percentile and maximum are in
+ * #GstZcKmsSink:stats as `latency-avg-us`, `latency-p99-us` and
+ * `latency-max-us`, counted since the sink last went to PAUSED.
+ *
  * No display, no connected connector, a connector, plane or mode that does
  * not exist, a mode string that cannot be parsed: the change to READY
  * fails with a %GST_RESOURCE_ERROR on the bus. A display that goes away
@@ -77,6 +91,7 @@
 #include "gstzckmselements.h"
 #include "gstzckmsdevice.h"
 #include "gstzckmsfbcache.h"
+#include "gstzckmslatency.h"
 #include "gstzckmsutils.h"
 
 #include <errno.h>
@@ -215,8 +230,11 @@ struct _GstZcKmsSink
   GstBuffer *pending;           /* flipped to, flip not completed yet */
   GstZcKmsFb *pending_fb;
   GstClockTime pending_deadline;        /* running time it was due by */
+  gint64 pending_since_us;      /* CLOCK_MONOTONIC when it was presented */
 
   Stats stats;                  /* object lock */
+  GstZcKmsLatency *latency;     /* capture to flip; object lock */
+  gboolean monotonic_events;    /* flip event times are CLOCK_MONOTONIC */
 };
 
 #define gst_zc_kms_sink_parent_class parent_class
@@ -877,6 +895,17 @@ log_copy (GstZcKmsSink * self, CopyReason reason)
   GST_INFO_OBJECT (self, "copying frames into scanout buffers: %s", why[i]);
 }
 
+/* The copy shows the same frame: its latency counts from the same
+ * capture. */
+static void
+copy_capture_time (GstBuffer * copy, GstBuffer * buf)
+{
+  GstClockTime capture = gst_zc_buffer_get_capture_time (buf);
+
+  if (GST_CLOCK_TIME_IS_VALID (capture))
+    gst_zc_buffer_add_capture_time (copy, capture);
+}
+
 /* Copies @buf into one of the sink's scanout buffers: waits for the
  * device writing it, reads it through the library's CPU view between
  * SYNC READ brackets (gst_video_frame_map); the destination's SYNC WRITE
@@ -910,6 +939,7 @@ copy_frame (GstZcKmsSink * self, GstBuffer * buf, CopyReason reason)
 
   log_copy (self, reason);
   gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  copy_capture_time (copy, buf);
   return copy;
 
   /* ERRORS */
@@ -1023,12 +1053,34 @@ is_late (GstZcKmsSink * self, GstClockTime deadline, gint64 shown_us)
   return shown > deadline + gst_base_sink_get_latency (GST_BASE_SINK (self));
 }
 
+/* Capture to screen: @shown_us minus the frame's capture time, both
+ * CLOCK_MONOTONIC; NONE for a frame without capture time, or with one
+ * after the flip (it was not CLOCK_MONOTONIC after all). */
+static GstClockTime
+frame_latency (GstZcKmsSink * self, GstBuffer * buf, gint64 shown_us)
+{
+  GstClockTime capture, shown;
+
+  capture = buf ? gst_zc_buffer_get_capture_time (buf) : GST_CLOCK_TIME_NONE;
+  if (!GST_CLOCK_TIME_IS_VALID (capture) || shown_us < 0)
+    return GST_CLOCK_TIME_NONE;
+  shown = shown_us * GST_USECOND;
+  if (shown < capture) {
+    GST_DEBUG_OBJECT (self, "capture time %" GST_TIME_FORMAT " after the "
+        "flip at %" GST_TIME_FORMAT ": no latency sample",
+        GST_TIME_ARGS (capture), GST_TIME_ARGS (shown));
+    return GST_CLOCK_TIME_NONE;
+  }
+  return shown - capture;
+}
+
 /* The frame now on screen; the one it replaced can go. */
 static void
 flip_done (GstZcKmsSink * self, GstBuffer * buf, GstZcKmsFb * fb,
     GstClockTime deadline, gint64 shown_us)
 {
   gboolean late = is_late (self, deadline, shown_us);
+  GstClockTime latency = frame_latency (self, buf, shown_us);
 
   release_shown (self);
   self->shown = buf;
@@ -1036,6 +1088,8 @@ flip_done (GstZcKmsSink * self, GstBuffer * buf, GstZcKmsFb * fb,
   GST_OBJECT_LOCK (self);
   self->stats.flips++;
   self->stats.late_frames += late;
+  if (GST_CLOCK_TIME_IS_VALID (latency))
+    gst_zc_kms_latency_add (self->latency, latency);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1044,12 +1098,21 @@ page_flip_handler (int fd, unsigned int frame, unsigned int sec,
     unsigned int usec, void *data)
 {
   GstZcKmsSink *self = data;
+  gint64 shown_us = (gint64) sec * G_USEC_PER_SEC + usec;
 
   GST_LOG_OBJECT (self, "flip to framebuffer %u done at vblank %u",
       self->pending_fb ? self->pending_fb->fb_id : 0, frame);
+  /* Another clock's time, or a stale one (vkms stamps the event of the
+   * commit that turns the CRTC on with the time of an older vblank): the
+   * time the event is read comes nearest. */
+  if (!self->monotonic_events || shown_us < self->pending_since_us) {
+    GST_DEBUG_OBJECT (self, "flip event time %" G_GINT64_FORMAT " us is not "
+        "after the commit at %" G_GINT64_FORMAT " us: using the time it is "
+        "read", shown_us, self->pending_since_us);
+    shown_us = g_get_monotonic_time ();
+  }
   flip_done (self, g_steal_pointer (&self->pending),
-      g_steal_pointer (&self->pending_fb), self->pending_deadline,
-      (gint64) sec * G_USEC_PER_SEC + usec);
+      g_steal_pointer (&self->pending_fb), self->pending_deadline, shown_us);
 }
 
 /* Waits until the flip in flight has completed (its event was read).
@@ -1248,6 +1311,7 @@ present (GstZcKmsSink * self, GstZcKmsFb * fb, GstBuffer * held,
     GstClockTime deadline)
 {
   const Candidate *c = current_candidate (self);
+  gint64 since_us = g_get_monotonic_time ();
   gint err;
 
   if (self->plane_on && self->plane_on != self->plane->id)
@@ -1270,6 +1334,7 @@ present (GstZcKmsSink * self, GstZcKmsFb * fb, GstBuffer * held,
     self->pending = held;
     self->pending_fb = fb;
     self->pending_deadline = deadline;
+    self->pending_since_us = since_us;
   } else {
     flip_done (self, held, fb, deadline, g_get_monotonic_time ());
   }
@@ -1386,12 +1451,30 @@ static GstStructure *gst_zc_kms_sink_get_stats (GstZcKmsSink * self);
 /* Taking the display: READY to PAUSED and back. In READY the device
  * stays open (caps queries) but the display is another program's again. */
 
+/* Whether the device stamps flip events with CLOCK_MONOTONIC, the clock
+ * of capture times (DRM_CAP_TIMESTAMP_MONOTONIC). */
+static gboolean
+events_are_monotonic (GstZcKmsSink * self)
+{
+  guint64 cap = 0;
+
+  if (drmGetCap (self->dev->fd, DRM_CAP_TIMESTAMP_MONOTONIC, &cap) == 0
+      && cap == 1)
+    return TRUE;
+  GST_INFO_OBJECT (self, "%s does not stamp flip events with "
+      "CLOCK_MONOTONIC: latency counts to the time an event is read",
+      self->dev->path);
+  return FALSE;
+}
+
 static void
 gst_zc_kms_sink_take_display (GstZcKmsSink * self)
 {
   GST_OBJECT_LOCK (self);
   memset (&self->stats, 0, sizeof (self->stats));
+  gst_zc_kms_latency_reset (self->latency);
   GST_OBJECT_UNLOCK (self);
+  self->monotonic_events = events_are_monotonic (self);
   gst_zc_kms_device_ensure_master (self->dev);
   self->cache = gst_zc_kms_fb_cache_new (FB_CACHE_SIZE);
   self->import_refused = FALSE;
@@ -1523,8 +1606,9 @@ static GstStructure *
 gst_zc_kms_sink_get_stats (GstZcKmsSink * self)
 {
   Stats *s = &self->stats;
+  GstStructure *stats;
 
-  return gst_structure_new ("GstZcKmsSinkStats",
+  stats = gst_structure_new ("GstZcKmsSinkStats",
       "frames-shown", G_TYPE_UINT64, s->frames_shown,
       "imports", G_TYPE_UINT64, s->imports,
       "cache-hits", G_TYPE_UINT64, s->cache_hits,
@@ -1532,6 +1616,8 @@ gst_zc_kms_sink_get_stats (GstZcKmsSink * self)
       "bytes-copied", G_TYPE_UINT64, s->bytes_copied,
       "flips", G_TYPE_UINT64, s->flips,
       "late-frames", G_TYPE_UINT64, s->late_frames, NULL);
+  gst_zc_kms_latency_to_structure (self->latency, stats);
+  return stats;
 }
 
 static void
@@ -1627,6 +1713,7 @@ gst_zc_kms_sink_finalize (GObject * object)
   gst_zc_kms_sink_close (self);
   gst_poll_free (self->poll);
   g_array_unref (self->candidates);
+  g_free (self->latency);
   g_free (self->device);
   g_free (self->driver_name);
   g_free (self->mode);
@@ -1751,13 +1838,20 @@ gst_zc_kms_sink_install_properties (GObjectClass * gobject_class)
    * framebuffers), `cache-hits` (frames whose framebuffer was cached),
    * `copies` (frames copied into the sink's own buffers), `bytes-copied`,
    * `flips` (completed flips and plane updates) and `late-frames` (frames
-   * that reached the screen after their display time had passed).
+   * that reached the screen after their display time had passed); and the
+   * capture-to-screen latency of the frames that carry a capture time
+   * (gst_zc_buffer_get_capture_time()): `latency-samples` (#guint64, frames
+   * measured), `latency-avg-us` and `latency-max-us` (#gdouble,
+   * microseconds, over every frame measured) and `latency-p99-us`
+   * (#gdouble, microseconds, the exact 99th percentile by nearest rank
+   * over the latest 4096 frames measured); the three are 0 while
+   * `latency-samples` is.
    *
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Frames shown, imports, cache hits, copies, bytes copied, flips and "
-      "late frames", GST_TYPE_STRUCTURE,
+      "Frames shown, imports, cache hits, copies, bytes copied, flips, "
+      "late frames and capture-to-screen latency", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
@@ -1828,5 +1922,7 @@ gst_zc_kms_sink_init (GstZcKmsSink * self)
   self->atomic = DEFAULT_ATOMIC;
   self->poll = gst_poll_new (TRUE);
   self->candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  /* 32 KiB: kept off the instance, whose size GType bounds. */
+  self->latency = g_new0 (GstZcKmsLatency, 1);
   gst_poll_fd_init (&self->pollfd);
 }

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <drm_fourcc.h>
 
+#include "gstzckmslatency.h"
 #include "gstzckmsutils.h"
 
 /* Mode strings */
@@ -400,6 +401,141 @@ GST_START_TEST (test_bad_mode_string)
 
 GST_END_TEST;
 
+/* Latency statistics (gstzckmslatency.c) */
+
+static void
+check_no_latency (const GstStructure * stats)
+{
+  static const gchar *fields[] = { "latency-avg-us", "latency-p99-us",
+    "latency-max-us"
+  };
+  guint64 samples = 1;
+  gdouble v = 1;
+  guint i;
+
+  fail_unless (gst_structure_get_uint64 (stats, "latency-samples", &samples));
+  fail_unless_equals_uint64 (samples, 0);
+  for (i = 0; i < G_N_ELEMENTS (fields); i++) {
+    fail_unless (gst_structure_get_double (stats, fields[i], &v), "%s",
+        fields[i]);
+    fail_unless (v == 0, "%s is %f", fields[i], v);
+  }
+}
+
+static GstStructure *
+latency_structure (const GstZcKmsLatency * latency)
+{
+  GstStructure *s = gst_structure_new_empty ("GstZcKmsSinkStats");
+
+  gst_zc_kms_latency_to_structure (latency, s);
+  return s;
+}
+
+static gdouble
+get_double (const GstStructure * s, const gchar * name)
+{
+  gdouble v = -1;
+
+  fail_unless (gst_structure_get_double (s, name, &v), "no %s", name);
+  return v;
+}
+
+GST_START_TEST (test_latency_empty)
+{
+  GstZcKmsLatency *l = g_new0 (GstZcKmsLatency, 1);
+  GstStructure *s;
+
+  gst_zc_kms_latency_reset (l);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 99), 0);
+  s = latency_structure (l);
+  check_no_latency (s);
+  gst_structure_free (s);
+  g_free (l);
+}
+
+GST_END_TEST;
+
+/* 1 to 100 ms, in a scrambled order: the mean is 50.5 ms, the 99th
+ * percentile the 99th smallest, the maximum the largest; in microseconds. */
+GST_START_TEST (test_latency_percentile_by_rank)
+{
+  GstZcKmsLatency *l = g_new0 (GstZcKmsLatency, 1);
+  GstStructure *s;
+  guint64 samples = 0;
+  guint i;
+
+  /* 37 and 100 are coprime: every value once. */
+  for (i = 0; i < 100; i++)
+    gst_zc_kms_latency_add (l, ((i * 37) % 100 + 1) * GST_MSECOND);
+  s = latency_structure (l);
+  fail_unless (gst_structure_get_uint64 (s, "latency-samples", &samples));
+  fail_unless_equals_uint64 (samples, 100);
+  fail_unless (get_double (s, "latency-avg-us") == 50500.0);
+  fail_unless (get_double (s, "latency-p99-us") == 99000.0);
+  fail_unless (get_double (s, "latency-max-us") == 100000.0);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 50),
+      50 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 100),
+      100 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 1), GST_MSECOND);
+  gst_structure_free (s);
+
+  /* Fewer than 100 samples: the rank rounds up to the largest. */
+  gst_zc_kms_latency_reset (l);
+  for (i = 1; i <= 30; i++)
+    gst_zc_kms_latency_add (l, i * GST_USECOND);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 99),
+      30 * GST_USECOND);
+  g_free (l);
+}
+
+GST_END_TEST;
+
+/* The percentile forgets what left the window; count, mean and maximum
+ * do not. A reset forgets everything. */
+GST_START_TEST (test_latency_window)
+{
+  GstZcKmsLatency *l = g_new0 (GstZcKmsLatency, 1);
+  GstStructure *s;
+  guint64 samples = 0;
+  guint i;
+
+  for (i = 0; i < GST_ZC_KMS_LATENCY_WINDOW; i++)
+    gst_zc_kms_latency_add (l, GST_SECOND);
+  for (i = 0; i < GST_ZC_KMS_LATENCY_WINDOW; i++)
+    gst_zc_kms_latency_add (l, GST_MSECOND);
+  s = latency_structure (l);
+  fail_unless (gst_structure_get_uint64 (s, "latency-samples", &samples));
+  fail_unless_equals_uint64 (samples, 2 * GST_ZC_KMS_LATENCY_WINDOW);
+  fail_unless (get_double (s, "latency-p99-us") == 1000.0);
+  fail_unless (get_double (s, "latency-max-us") == 1000000.0);
+  fail_unless (get_double (s, "latency-avg-us") == 500500.0);
+  gst_structure_free (s);
+
+  /* One slow frame in the window is below the 99th percentile... */
+  gst_zc_kms_latency_add (l, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 99),
+      GST_MSECOND);
+  /* ...and 1 % of them is not. */
+  for (i = 0; i < GST_ZC_KMS_LATENCY_WINDOW / 100; i++)
+    gst_zc_kms_latency_add (l, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (gst_zc_kms_latency_percentile (l, 99),
+      2 * GST_SECOND);
+
+  gst_zc_kms_latency_reset (l);
+  gst_zc_kms_latency_add (l, 7 * GST_USECOND);
+  s = latency_structure (l);
+  fail_unless (gst_structure_get_uint64 (s, "latency-samples", &samples));
+  fail_unless_equals_uint64 (samples, 1);
+  fail_unless (get_double (s, "latency-avg-us") == 7.0);
+  fail_unless (get_double (s, "latency-p99-us") == 7.0);
+  fail_unless (get_double (s, "latency-max-us") == 7.0);
+  gst_structure_free (s);
+  g_free (l);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_properties)
 {
   GstElement *sink = gst_element_factory_make ("zckmssink", NULL);
@@ -426,6 +562,7 @@ GST_START_TEST (test_properties)
         fields[i]);
     fail_unless_equals_uint64 (v, 0);
   }
+  check_no_latency (stats);
   gst_structure_free (stats);
 
   g_object_set (sink, "mode", "640x480@60", "connector-id", 42, NULL);
@@ -459,6 +596,9 @@ zckmssink_suite (void)
   tcase_add_test (tc, test_no_such_driver);
   tcase_add_test (tc, test_bad_mode_string);
   tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_latency_empty);
+  tcase_add_test (tc, test_latency_percentile_by_rank);
+  tcase_add_test (tc, test_latency_window);
   return s;
 }
 

@@ -89,6 +89,88 @@ find_vivid (void)
   return NULL;
 }
 
+/* vivid's timestamps: by default the end of the frame's exposure, which
+ * vivid places 0.9 frame period after it starts filling the frame, that
+ * is after it has handed the frame out: up to 30 ms in the future at
+ * 30 fps, ahead of a fast flip, and the sink takes no latency sample from
+ * a capture time after the flip. The tests switch vivid to the start of
+ * exposure (the time it starts filling the frame), a capture time in the
+ * past as a camera's, so that every flip is a sample; the previous
+ * setting comes back after the tests. */
+#define TSTAMP_SRC_CONTROL "Timestamp Source"
+#define TSTAMP_SRC_SOE "Start of Exposure"
+
+static gint tstamp_src_before = -1;
+
+static guint32
+find_control (gint fd, const gchar * name)
+{
+  struct v4l2_queryctrl q;
+
+  memset (&q, 0, sizeof (q));
+  q.id = V4L2_CTRL_FLAG_NEXT_CTRL;
+  while (ioctl (fd, VIDIOC_QUERYCTRL, &q) == 0) {
+    if (g_str_equal ((const gchar *) q.name, name))
+      return q.id;
+    q.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+  }
+  return 0;
+}
+
+static gint
+find_menu_item (gint fd, guint32 id, const gchar * name)
+{
+  struct v4l2_querymenu m;
+  guint i;
+
+  for (i = 0; i < 8; i++) {
+    memset (&m, 0, sizeof (m));
+    m.id = id;
+    m.index = i;
+    if (ioctl (fd, VIDIOC_QUERYMENU, &m) == 0
+        && g_str_equal ((const gchar *) m.name, name))
+      return i;
+  }
+  return -1;
+}
+
+/* Sets vivid's timestamp source to menu item @item (the start of
+ * exposure when -1); returns the item it had. */
+static gint
+set_vivid_tstamp_src (gint item)
+{
+  gchar *vivid = find_vivid ();
+  gint fd = open (vivid, O_RDWR | O_CLOEXEC);
+  struct v4l2_control ctrl;
+  gint before;
+
+  fail_unless (fd >= 0, "open %s: %s", vivid, g_strerror (errno));
+  memset (&ctrl, 0, sizeof (ctrl));
+  ctrl.id = find_control (fd, TSTAMP_SRC_CONTROL);
+  fail_unless (ctrl.id != 0, "vivid has no \"" TSTAMP_SRC_CONTROL "\"");
+  fail_unless (ioctl (fd, VIDIOC_G_CTRL, &ctrl) == 0, "%s", g_strerror (errno));
+  before = ctrl.value;
+  ctrl.value = item >= 0 ? item : find_menu_item (fd, ctrl.id, TSTAMP_SRC_SOE);
+  fail_unless (ctrl.value >= 0, "no \"" TSTAMP_SRC_SOE "\" item");
+  fail_unless (ioctl (fd, VIDIOC_S_CTRL, &ctrl) == 0, "%s", g_strerror (errno));
+  close (fd);
+  g_free (vivid);
+  return before;
+}
+
+static void
+vivid_soe_setup (void)
+{
+  tstamp_src_before = set_vivid_tstamp_src (-1);
+}
+
+static void
+vivid_soe_teardown (void)
+{
+  if (tstamp_src_before >= 0)
+    set_vivid_tstamp_src (tstamp_src_before);
+}
+
 /* The framebuffers that exist on @fd's device, as a bit set of ids: a
  * framebuffer the sink forgot to remove stays in it. */
 static GArray *
@@ -640,12 +722,14 @@ typedef struct
   GstBus *bus;
 } Pipeline;
 
+/* zcv4l2src on vivid followed by @more (its properties, or links to
+ * elements in between), then zckmssink with @sink_props. */
 static void
-start_vivid (Pipeline * p, const gchar * sink_props)
+start_vivid_with (Pipeline * p, const gchar * more, const gchar * sink_props)
 {
   gchar *vivid = find_vivid ();
-  gchar *desc = g_strdup_printf ("zcv4l2src device=%s ! zckmssink name=sink "
-      "%s", vivid, sink_props);
+  gchar *desc = g_strdup_printf ("zcv4l2src device=%s %s ! zckmssink "
+      "name=sink %s", vivid, more, sink_props);
   GError *error = NULL;
 
   p->pipeline = gst_parse_launch (desc, &error);
@@ -656,6 +740,12 @@ start_vivid (Pipeline * p, const gchar * sink_props)
       GST_STATE_CHANGE_FAILURE);
   g_free (desc);
   g_free (vivid);
+}
+
+static void
+start_vivid (Pipeline * p, const gchar * sink_props)
+{
+  start_vivid_with (p, "", sink_props);
 }
 
 static void
@@ -680,6 +770,39 @@ stop_pipeline (Pipeline * p)
   gst_object_unref (p->sink);
   gst_object_unref (p->bus);
   gst_object_unref (p->pipeline);
+}
+
+/* Latency stays under this even under TCG; a clock mix-up (capture times
+ * of another clock) would be off by far more. */
+#define MAX_LATENCY_US (5.0 * G_USEC_PER_SEC)
+
+/* Every frame vivid captured carries its capture time, in the past
+ * (vivid_soe_setup()), so every completed flip is a latency sample; the
+ * figures are ordered and sane. Returns the mean in microseconds. */
+static gdouble
+check_latency (GstElement * sink, const gchar * what)
+{
+  GstStructure *s;
+  guint64 samples = 0, flips = 0;
+  gdouble avg = 0, p99 = 0, max = 0;
+
+  g_object_get (sink, "stats", &s, NULL);
+  fail_unless (gst_structure_get (s, "latency-samples", G_TYPE_UINT64,
+          &samples, "flips", G_TYPE_UINT64, &flips, "latency-avg-us",
+          G_TYPE_DOUBLE, &avg, "latency-p99-us", G_TYPE_DOUBLE, &p99,
+          "latency-max-us", G_TYPE_DOUBLE, &max, NULL), "no latency in %"
+      GST_PTR_FORMAT, s);
+  gst_structure_free (s);
+
+  fail_unless (samples > 0, "%s: no latency sample", what);
+  fail_unless_equals_uint64 (samples, flips);
+  fail_unless (avg > 0 && avg <= p99 && p99 <= max, "%s: latency avg %.0f "
+      "p99 %.0f max %.0f us", what, avg, p99, max);
+  fail_unless (max < MAX_LATENCY_US, "%s: latency max %.0f us", what, max);
+  g_print ("%s: capture-to-flip latency over %" G_GUINT64_FORMAT " frames: "
+      "avg %.1f ms, p99 %.1f ms, max %.1f ms\n", what, samples, avg / 1000,
+      p99 / 1000, max / 1000);
+  return avg;
 }
 
 static gchar *
@@ -803,6 +926,8 @@ GST_START_TEST (test_default_display)
   fail_unless_equals_uint64 (copies, shown);
   fail_unless_equals_uint64 (bytes, shown * WIDTH * HEIGHT * 4);
   fail_unless (get_stat (p.sink, "imports") <= 4);
+  /* The copies carry their frames' capture times. */
+  check_latency (p.sink, "vivid -> virtio-gpu (copied)");
   text = gst_structure_to_string (stats);
   g_print ("vivid -> virtio-gpu: %" G_GUINT64_FORMAT " frames, %"
       G_GUINT64_FORMAT " copies (%s)\n", shown, copies, text);
@@ -843,10 +968,64 @@ GST_START_TEST (test_vkms_imports_vivid)
   wait_frames (&p, 30);
   fail_unless_equals_uint64 (get_stat (p.sink, "imports"), imports);
   fail_unless (get_stat (p.sink, "cache-hits") > hits);
+  check_latency (p.sink, "vivid -> vkms (imported)");
   g_print ("vivid -> vkms: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
       " imports, 0 copies\n", get_stat (p.sink, "frames-shown"), imports);
   stop_pipeline (&p);
   g_free (vkms);
+}
+
+GST_END_TEST;
+
+/* Capture-to-flip latency where no frame is copied: vivid captures into
+ * the display's scanout buffers (io-mode=dmabuf-import), and zcaccel
+ * writes into them; the capture time crosses zcaccel. The stats start
+ * again from zero when the sink starts again. */
+GST_START_TEST (test_latency_zero_copy)
+{
+  GstElementFactory *accel = gst_element_factory_find ("zcaccel");
+  guint64 samples = 1, shown = 1;
+  GstStructure *stats;
+  GstCaps *caps;
+  GstPad *pad;
+  gchar *text;
+  Pipeline p;
+
+  start_vivid_with (&p, "io-mode=dmabuf-import", "");
+  wait_frames (&p, 30);
+  fail_unless_equals_uint64 (get_stat (p.sink, "copies"), 0);
+  check_latency (p.sink, "vivid -> virtio-gpu (captured into scanout)");
+  /* Started again (a live source sends nothing in PAUSED): nothing. */
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  fail_if (gst_element_set_state (p.pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (p.sink, "stats", &stats, NULL);
+  fail_unless (gst_structure_get (stats, "latency-samples", G_TYPE_UINT64,
+          &samples, "frames-shown", G_TYPE_UINT64, &shown, NULL));
+  fail_unless_equals_uint64 (samples, 0);
+  fail_unless_equals_uint64 (shown, 0);
+  gst_structure_free (stats);
+  stop_pipeline (&p);
+
+  if (!accel) {
+    g_print ("no zcaccel built: latency through it not tested\n");
+    return;
+  }
+  gst_object_unref (accel);
+  /* No caps filter: the test runs without the system's plugins. */
+  start_vivid_with (&p, "! zcaccel", "");
+  wait_frames (&p, 30);
+  fail_unless_equals_uint64 (get_stat (p.sink, "copies"), 0);
+  pad = gst_element_get_static_pad (p.sink, "sink");
+  caps = gst_pad_get_current_caps (pad);
+  text = gst_caps_to_string (caps);
+  g_print ("zcaccel -> zckmssink: %s\n", text);
+  check_latency (p.sink, "vivid -> zcaccel -> virtio-gpu");
+  g_free (text);
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  stop_pipeline (&p);
 }
 
 GST_END_TEST;
@@ -1046,6 +1225,7 @@ zckmssink_vm_suite (void)
   TCase *tc = tcase_create ("display");
 
   suite_add_tcase (s, tc);
+  tcase_add_unchecked_fixture (tc, vivid_soe_setup, vivid_soe_teardown);
   tcase_add_test (tc, test_default_display);
   tcase_add_test (tc, test_vkms_imports_vivid);
   tcase_add_test (tc, test_own_pool_zero_copy_atomic);
@@ -1057,6 +1237,7 @@ zckmssink_vm_suite (void)
   tcase_add_test (tc, test_centred_in_larger_mode_legacy);
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_play_stop_loops);
+  tcase_add_test (tc, test_latency_zero_copy);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_caps_from_plane);
   tcase_add_test (tc, test_device_goes_away);
