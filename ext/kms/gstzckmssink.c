@@ -51,7 +51,10 @@
  * memory, a dma-buf the display refuses) are copied into the sink's own
  * scanout buffers, reading the source between `DMA_BUF_IOCTL_SYNC` READ
  * brackets after waiting for its fences. Such copies are counted in
- * #GstZcKmsSink:stats and logged once on `GST_PERFORMANCE`.
+ * #GstZcKmsSink:stats and logged once on `GST_PERFORMANCE`. A frame the
+ * CPU cannot map for that copy (its exporter does not implement mmap,
+ * which the kernel allows) is a %GST_RESOURCE_ERROR_READ error rather
+ * than a screen of garbage.
  *
  * Latency: a frame that carries its capture time (zcv4l2src stamps every
  * frame with the driver's `CLOCK_MONOTONIC` time, zcaccel keeps it; see
@@ -906,26 +909,31 @@ copy_capture_time (GstBuffer * copy, GstBuffer * buf)
     gst_zc_buffer_add_capture_time (copy, capture);
 }
 
-/* Copies @buf into one of the sink's scanout buffers: waits for the
- * device writing it, reads it through the library's CPU view between
+/* Copies @buf into one of the sink's scanout buffers (*@copy): waits for
+ * the device writing it, reads it through the library's CPU view between
  * SYNC READ brackets (gst_video_frame_map); the destination's SYNC WRITE
- * bracket is the allocator's map. */
-static GstBuffer *
-copy_frame (GstZcKmsSink * self, GstBuffer * buf, CopyReason reason)
+ * bracket is the allocator's map. A frame not ready in time, or without a
+ * scanout buffer free, is skipped with a warning (*@copy NULL, OK). A
+ * frame the CPU cannot map (its exporter may not implement mmap, which the
+ * kernel allows) is an error: there is nothing to show but garbage. */
+static GstFlowReturn
+copy_frame (GstZcKmsSink * self, GstBuffer * buf, CopyReason reason,
+    GstBuffer ** copy)
 {
   GstVideoFrame in, out;
-  GstBuffer *view = NULL, *copy = NULL;
+  GstBuffer *view = NULL;
   GError *error = NULL;
 
+  *copy = NULL;
   if (!gst_zc_fence_wait_buffer (buf, GST_MAP_READ, FENCE_TIMEOUT, &error))
     goto not_ready;
   view = gst_zc_buffer_get_cpu_view (buf);
-  if (!view || gst_buffer_pool_acquire_buffer (self->copy_pool, &copy,
+  if (!view || gst_buffer_pool_acquire_buffer (self->copy_pool, copy,
           NULL) != GST_FLOW_OK)
     goto no_buffer;
   if (!gst_video_frame_map (&in, &self->vinfo, view, GST_MAP_READ))
-    goto no_buffer;
-  if (!gst_video_frame_map (&out, &self->copy_info, copy, GST_MAP_WRITE)) {
+    goto unreadable;
+  if (!gst_video_frame_map (&out, &self->copy_info, *copy, GST_MAP_WRITE)) {
     gst_video_frame_unmap (&in);
     goto no_buffer;
   }
@@ -938,22 +946,31 @@ copy_frame (GstZcKmsSink * self, GstBuffer * buf, CopyReason reason)
   gst_buffer_unref (view);
 
   log_copy (self, reason);
-  gst_buffer_copy_into (copy, buf, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
-  copy_capture_time (copy, buf);
-  return copy;
+  gst_buffer_copy_into (*copy, buf, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  copy_capture_time (*copy, buf);
+  return GST_FLOW_OK;
 
   /* ERRORS */
 not_ready:
   GST_ELEMENT_WARNING (self, RESOURCE, READ, ("A frame was not ready."),
       ("%s", error->message));
   g_clear_error (&error);
-  return NULL;
+  return GST_FLOW_OK;
 no_buffer:
   GST_ELEMENT_WARNING (self, RESOURCE, READ, ("A frame could not be copied."),
       ("no CPU view, scanout buffer or mapping of %" GST_PTR_FORMAT, buf));
   gst_clear_buffer (&view);
-  gst_clear_buffer (&copy);
-  return NULL;
+  gst_clear_buffer (copy);
+  return GST_FLOW_OK;
+unreadable:
+  GST_ELEMENT_ERROR (self, RESOURCE, READ,
+      ("Cannot show a frame: the display cannot import it and the CPU "
+          "cannot read it to copy it."),
+      ("mapping %" GST_PTR_FORMAT " for reading failed (an exporter without "
+          "mmap?)", buf));
+  gst_clear_buffer (&view);
+  gst_clear_buffer (copy);
+  return GST_FLOW_ERROR;
 }
 
 /* Whether importing @buf is worth trying. After a refused PRIME import,
@@ -978,13 +995,15 @@ may_import (GstZcKmsSink * self, GstBuffer * buf, CopyReason * reason)
 
 /* The framebuffer to show @buf with, and in *@held the buffer to keep
  * while it is on screen: @buf itself, or the copy (*@copied is then the
- * bytes copied). *@held is NULL for a frame skipped with a warning. */
+ * bytes copied). *@held is NULL for a frame skipped with a warning (OK)
+ * or after an error (posted). */
 static GstFlowReturn
 frame_framebuffer (GstZcKmsSink * self, GstBuffer * buf, GstZcKmsFb ** fb,
     GstBuffer ** held, gsize * copied)
 {
   CopyReason reason = 0;
   gboolean addfb_failed = FALSE;
+  GstFlowReturn ret;
   gint err;
 
   if (may_import (self, buf, &reason)) {
@@ -1001,9 +1020,9 @@ frame_framebuffer (GstZcKmsSink * self, GstBuffer * buf, GstZcKmsFb ** fb,
 
   if (!self->copy_pool)
     goto no_copies;
-  *held = copy_frame (self, buf, reason);
+  ret = copy_frame (self, buf, reason, held);
   if (!*held)
-    return GST_FLOW_OK;
+    return ret;
   *copied = self->copy_bytes;
   *fb = import_buffer (self, *held, &self->copy_info, &err, &addfb_failed);
   if (!*fb)
