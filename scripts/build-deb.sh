@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Usage: scripts/build-deb.sh OUTDIR
-# Copies the source tree (the files git knows, committed or not, and new
-# files not ignored) into a scratch directory, runs
+# Copies the source tree (in a git checkout the files git knows, committed
+# or not, and new files not ignored; else all but build trees) into a
+# scratch directory, runs
 # `dpkg-buildpackage -b -us -uc` there and moves the .deb files (and the
 # .buildinfo and .changes) into OUTDIR: gstreamer1.0-zerocopy (plugins),
 # libgstzerocopy-1.0-0 (library), libgstzerocopy-1.0-dev (headers, .pc).
@@ -40,9 +41,15 @@ if ! command -v dh >/dev/null || ! (cd "$top" && dpkg-checkbuilddeps) \
 fi
 
 mkdir "$work/gst-zerocopy"
-(cd "$top" && git ls-files -z --cached --others --exclude-standard |
-  xargs -0 -I{} find {} -maxdepth 0 -type f -print0 |
-  tar --null -T - -cf -) | tar -xf - -C "$work/gst-zerocopy"
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$top" && git ls-files -z --cached --others --exclude-standard |
+    xargs -0 -I{} find {} -maxdepth 0 -type f -print0 |
+    tar --null -T - -cf -) | tar -xf - -C "$work/gst-zerocopy"
+else
+  # an unpacked release: everything but build trees and outputs
+  (cd "$top" && tar --exclude='./build*' --exclude=./out --exclude=./.git \
+    -cf - .) | tar -xf - -C "$work/gst-zerocopy"
+fi
 
 (cd "$work/gst-zerocopy" && dpkg-buildpackage -b -us -uc) \
   >"$work/build.log" 2>&1 || {
