@@ -793,6 +793,7 @@ GST_START_TEST (test_display_copy_unmappable)
   GstVideoInfo info;
   guint i;
   gint efd = eventfd (1, EFD_CLOEXEC);
+  gchar *text;
   Run r;
 
   fail_unless (card != NULL, "no virtio-gpu card");
@@ -824,6 +825,9 @@ GST_START_TEST (test_display_copy_unmappable)
       "an unmappable frame was not an error");
   fail_unless_equals_string (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
       "display");
+  describe (msg, &text);
+  g_print ("%s\n", text);
+  g_free (text);
   gst_message_unref (msg);
   fail_unless_equals_uint64 (stats_field (&r, "display", "frames-shown"), 0);
 
