@@ -153,21 +153,26 @@ gst_zc_v4l2_format_layout (GstVideoInfo * info, guint bytesperline,
 {
   const GstVideoFormatInfo *finfo = info->finfo;
   gint samples, plane_samples;
+  gint64 stride;
   guint p, c;
   gsize offset = 0;
 
-  if (bytesperline > G_MAXINT || (gint) bytesperline <
-      GST_VIDEO_INFO_COMP_WIDTH (info, 0) * GST_VIDEO_INFO_COMP_PSTRIDE (info,
-          0))
+  /* 64 bits: a driver's width times the pixel stride may pass G_MAXINT */
+  if (bytesperline > G_MAXINT || (guint64) bytesperline <
+      (guint64) GST_VIDEO_INFO_COMP_WIDTH (info, 0) *
+      GST_VIDEO_INFO_COMP_PSTRIDE (info, 0))
     return FALSE;
 
   samples = bytesperline / GST_VIDEO_INFO_COMP_PSTRIDE (info, 0);
   for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info); p++) {
     c = plane_component (finfo, p);
     plane_samples = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, c, samples);
+    stride = p == 0 ? bytesperline :
+        (gint64) plane_samples * GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, c);
+    if (stride > G_MAXINT)
+      return FALSE;
     info->offset[p] = offset;
-    info->stride[p] = p == 0 ? (gint) bytesperline :
-        plane_samples * GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, c);
+    info->stride[p] = (gint) stride;
     offset += (gsize) info->stride[p] *
         GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c,
         GST_VIDEO_INFO_HEIGHT (info));

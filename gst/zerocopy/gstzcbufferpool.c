@@ -159,6 +159,37 @@ bad_pitch:
   return 0;
 }
 
+/* Whether every plane of @info has a positive stride that holds a row and
+ * ends inside the frame: GstVideoInfo computes strides in int, and a row
+ * past G_MAXINT bytes wraps them (seen with RGB 1022410755 pixels wide). */
+static gboolean
+layout_fits (const GstVideoInfo * info)
+{
+  guint p;
+
+  if (GST_VIDEO_FORMAT_INFO_IS_TILED (info->finfo))
+    return TRUE;
+  for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info); p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    gint stride = GST_VIDEO_INFO_PLANE_STRIDE (info, p);
+    guint64 rows, row_bytes;
+
+    gst_video_format_info_component (info->finfo, p, comp);
+    /* RGB8P's second plane is its palette, not a picture */
+    if (comp[0] < 0 || (p > 0 && GST_VIDEO_FORMAT_INFO_HAS_PALETTE
+            (info->finfo)))
+      continue;
+    rows = GST_VIDEO_INFO_COMP_HEIGHT (info, comp[0]);
+    row_bytes = (guint64) GST_VIDEO_INFO_COMP_WIDTH (info, comp[0]) *
+        GST_VIDEO_INFO_COMP_PSTRIDE (info, comp[0]);
+    if (stride <= 0 || (guint64) stride < row_bytes
+        || GST_VIDEO_INFO_PLANE_OFFSET (info, p) + (rows - 1) * stride +
+        row_bytes > GST_VIDEO_INFO_SIZE (info))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 gst_zc_buffer_pool_set_config (GstBufferPool * pool, GstStructure * config)
 {
@@ -171,6 +202,9 @@ gst_zc_buffer_pool_set_config (GstBufferPool * pool, GstStructure * config)
     goto wrong_config;
   if (!caps || !gst_video_info_from_caps (&info, caps))
     goto wrong_caps;
+  /* GstVideoInfo takes any int: a frame has at least one pixel */
+  if (GST_VIDEO_INFO_WIDTH (&info) <= 0 || GST_VIDEO_INFO_HEIGHT (&info) <= 0)
+    goto wrong_size;
   if (!take_allocator (self, config))
     return FALSE;
 
@@ -178,7 +212,7 @@ gst_zc_buffer_pool_set_config (GstBufferPool * pool, GstStructure * config)
   if (gst_buffer_pool_config_has_option (config,
           GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT))
     gst_buffer_pool_config_get_video_alignment (config, &self->align);
-  if (!gst_video_info_align (&info, &self->align))
+  if (!gst_video_info_align (&info, &self->align) || !layout_fits (&info))
     goto wrong_alignment;
 
   self->per_plane = gst_buffer_pool_config_has_option (config,
@@ -207,8 +241,13 @@ wrong_caps:
   GST_WARNING_OBJECT (self, "no video caps in config %" GST_PTR_FORMAT,
       config);
   return FALSE;
+wrong_size:
+  GST_WARNING_OBJECT (self, "no frame of %dx%d pixels",
+      GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info));
+  return FALSE;
 wrong_alignment:
-  GST_WARNING_OBJECT (self, "alignment does not fit %" GST_PTR_FORMAT, caps);
+  GST_WARNING_OBJECT (self, "no layout (strides, offsets) within int for %"
+      GST_PTR_FORMAT, caps);
   return FALSE;
 }
 

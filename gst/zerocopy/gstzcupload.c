@@ -129,6 +129,9 @@ video_meta_fits (const GstVideoInfo * info, GstBuffer * buffer)
     guint64 rows, row_bytes;
 
     gst_video_format_info_component (info->finfo, p, comp);
+    /* RGB8P's second plane is its palette, not a picture */
+    if (comp[0] < 0 || (p > 0 && GST_VIDEO_FORMAT_INFO_HAS_PALETTE (info->finfo)))
+      continue;
     rows = GST_VIDEO_INFO_COMP_HEIGHT (info, comp[0]);
     row_bytes = (guint64) GST_VIDEO_INFO_COMP_WIDTH (info, comp[0]) *
         GST_VIDEO_INFO_COMP_PSTRIDE (info, comp[0]);
