@@ -10,8 +10,9 @@ reads another build directory's OTHERDIR/meson-logs/LOGBASE.json instead,
 for the tests of SUITE there (the sanitizer build: asan=DIR:sanitize; the
 file is LOGBASE-SUITE.json when meson test ran with --setup SUITE). Every
 gst-check case counts: a program's "Checks: N, Failures: F, Errors: E"
-line gives N cases of which F + E failed. A program that ended without
-that line (crash, timeout) counts as one failure, and so does a registered
+line gives N cases of which F + E failed. A program that passed without
+that line (a libFuzzer target) counts as one case; one that failed
+without it (crash, timeout) counts as one failure, and so does a registered
 test that never ran (the test bed did not boot), and so does a program
 that failed after all its cases passed (a leak reported at exit). Prints
 one line per program, then "N passed, N failed". Exit status 1 when
@@ -74,6 +75,10 @@ def main():
                 status = entry["result"]
                 if status == "FAIL" and f == 0:
                     f = 1
+            elif entry and entry["result"] == "OK" and not m:
+                # not a gst-check program (a fuzzer): one case, passed
+                n, f = 1, 0
+                status = "OK"
             else:
                 n, f = 1, 1
                 status = entry["result"] if entry else "NOT RUN"

@@ -16,6 +16,8 @@ packages=(
   # the main job: jpegenc and multifilesink; the contact sheet (Debian's
   # python3, not a virtualenv's, runs scripts/contact-sheet.py)
   gstreamer1.0-plugins-good python3-pil fonts-dejavu-core
+  # the libFuzzer targets (scripts/fuzz.sh): clang and its fuzzer runtime
+  clang libclang-rt-14-dev
   # the real-kernel test bed (tests/vm)
   qemu-system-x86 busybox-static kmod cpio v4l-utils
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds gst-zerocopy and runs every test: host unit tests, the same
-# again in a sanitizer build (BUILDDIR-asan), then the real-kernel tests
-# inside the QEMU test bed.
+# again in a sanitizer build (BUILDDIR-asan), the libFuzzer targets
+# (BUILDDIR-fuzz), then the real-kernel tests inside the QEMU test bed.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Usage: scripts/test-all.sh [BUILDDIR]     (default: build)
@@ -39,6 +39,9 @@ rm -f "$asandir"/meson-logs/asan*.json
 meson test -C "$asandir" --setup sanitize --suite sanitize --logbase asan \
   --print-errorlogs --num-processes 2
 
+echo "=== libFuzzer targets (clang, ASan + UBSan), a fixed number of runs"
+"$top/scripts/fuzz.sh" "$builddir-fuzz" 200000
+
 echo "=== test bed tests (QEMU, real kernel drivers)"
 # The build directory is the test bed's writable share, at the same path:
 # meson's logs and the tests' registries come back through it.
@@ -47,4 +50,5 @@ echo "=== test bed tests (QEMU, real kernel drivers)"
   --print-errorlogs --num-processes 1
 
 echo "=== summary"
-python3 "$top/scripts/count-tests.py" "$builddir" host vm "asan=$asandir:sanitize"
+python3 "$top/scripts/count-tests.py" "$builddir" host vm "asan=$asandir:sanitize" \
+  "fuzz=$builddir-fuzz:fuzz"
