@@ -330,6 +330,20 @@ run_pipeline (GstElement * e)
   gst_object_unref (pipeline);
 }
 
+/* The threads of a pipeline that has just reached NULL (GStreamer's task
+ * pool winding down) may hold a reference to an element for a moment after
+ * the state change returned: seen once in 25 runs on a loaded machine. A
+ * reference kept for good still fails the destruction check after this. */
+static void
+wait_for_last_ref (GstElement * e)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (GST_OBJECT_REFCOUNT_VALUE (e) > 1
+      && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+}
+
 static void
 ready_and_back (GstElement * e)
 {
@@ -389,6 +403,7 @@ GST_START_TEST (test_every_property)
     } else {
       ready_and_back (e);
     }
+    wait_for_last_ref (e);
     gst_check_object_destroyed_on_unref (e);
     fail_unless_equals_int (zc_test_count_fds (), fds);
     elements++;
