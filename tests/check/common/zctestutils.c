@@ -9,6 +9,7 @@
 #include "zctestutils.h"
 
 #include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
 
 #include <fcntl.h>
 #include <string.h>
@@ -142,4 +143,23 @@ zc_test_check_vivid_bars (const guint8 * rgb, guint width, guint height,
 
     zc_test_check_vivid_bar (bar, px, where);
   }
+}
+
+/* Removes @dir and the files in it (not below: the tests make flat
+ * directories). */
+void
+zc_test_remove_dir (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *path = g_build_filename (dir, name, NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (dir);
 }

@@ -15,6 +15,8 @@ gchar * zc_test_find_drm_card (const gchar * driver);
 
 gchar * zc_test_find_vivid_capture (void);
 
+void    zc_test_remove_dir (const gchar * dir);
+
 void    zc_test_check_vivid_bar (guint bar, const guint rgb[3],
                                  const gchar * where);
 

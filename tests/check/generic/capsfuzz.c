@@ -30,6 +30,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include "zctestutils.h"
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
@@ -340,18 +341,7 @@ setup (void)
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmpdir, 0, NULL);
-  const gchar *f;
-
-  while (dir && (f = g_dir_read_name (dir))) {
-    gchar *path = g_build_filename (tmpdir, f, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmpdir);
+  zc_test_remove_dir (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

@@ -424,18 +424,7 @@ setup (void)
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmpdir, 0, NULL);
-  const gchar *f;
-
-  while (dir && (f = g_dir_read_name (dir))) {
-    gchar *path = g_build_filename (tmpdir, f, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmpdir);
+  zc_test_remove_dir (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 
