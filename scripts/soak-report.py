@@ -14,7 +14,10 @@ quantity's tolerance over the rest of the run:
   rss-kb, pss-kb      2 MiB or 5 % of the mean, whichever is larger
   latency (avg, p99)  5 ms or 25 % of the mean, whichever is larger
 The latency mean is per interval (from zckmssink's running mean and
-sample count), the p99 is zckmssink's over its latest 4096 frames.
+sample count), the p99 is zckmssink's over its latest 4096 frames; the
+table also gives the share of the interval's shown frames that the sink
+measured, since a latency computed from fewer and fewer frames says more
+about the measurement than about the pipeline.
 Exit status: 0 when everything is flat, 1 when something drifts or there
 are fewer than 3 samples, 2 for bad arguments.
 """
@@ -48,13 +51,18 @@ def derive(rows):
     """Per sample: minutes and the quantities of QUANTITIES (None: absent)."""
     out = []
     prev_n = prev_total = None
+    prev_shown = 0
     for r in rows:
         s = {"min": r["elapsed-s"] / 60.0, "fds": r["fds"], "maps": r["maps"],
              "rss-mib": r["rss-kb"] / 1024.0 if r["rss-kb"] >= 0 else None,
              "pss-mib": r["pss-kb"] / 1024.0 if r["pss-kb"] >= 0 else None,
-             "latency-ms": None, "p99-ms": None,
+             "latency-ms": None, "p99-ms": None, "measured-pct": None,
              "captured": r["captured"], "shown": r["shown"]}
         n, avg = r.get("latency-samples"), r.get("latency-avg-us")
+        if n is not None and r["shown"] > prev_shown:
+            s["measured-pct"] = 100.0 * (n - (prev_n or 0)) / (
+                r["shown"] - prev_shown)
+        prev_shown = r["shown"]
         if n is not None and avg is not None:
             total = avg * n
             if prev_n is not None and n > prev_n:
@@ -109,14 +117,15 @@ def text_report(samples, verdicts):
     lines = ["soak: %d samples over %.1f min; %d frames captured, %d shown"
              % (len(samples), last["min"], last["captured"], last["shown"]),
              "",
-             "%-6s %5s %5s %8s %8s %8s %s" % ("min", "fds", "maps", "RSS MiB",
-                                              "PSS MiB", "lat ms", "p99 ms")]
+             "%-6s %5s %5s %8s %8s %8s %8s %s" % (
+                 "min", "fds", "maps", "RSS MiB", "PSS MiB", "lat ms",
+                 "p99 ms", "measured %")]
     for s in samples:
         def cell(k):
             return fmt(s[k]) if s[k] is not None else "-"
-        lines.append("%-6.1f %5d %5d %8s %8s %8s %s" % (
+        lines.append("%-6.1f %5d %5d %8s %8s %8s %8s %s" % (
             s["min"], s["fds"], s["maps"], cell("rss-mib"), cell("pss-mib"),
-            cell("latency-ms"), cell("p99-ms")))
+            cell("latency-ms"), cell("p99-ms"), cell("measured-pct")))
     lines += ["", "after the warm-up (%.1f min); drift = least-squares slope "
               "x duration:" % max(samples[0]["min"], 0.1 * last["min"]), ""]
     lines.append("%-13s %9s %9s %9s %9s %10s %9s  %s" % (
