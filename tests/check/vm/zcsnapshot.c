@@ -262,8 +262,11 @@ snapshot_vivid_as (const gchar * device, const gchar * format,
   /* Only the project's plugins can be loaded: there is no capsfilter, so
    * the harness's sink pad states the caps, and zcsnapshot passes the
    * caps query on to zcv4l2src. */
+  /* max-pending holds every frame: a writer slowed by a loaded machine
+   * must not drop one (the order check below wants them all). */
   launch = g_strdup_printf ("zcv4l2src device=%s ! zcsnapshot "
-      "location=%s/snap-%%05d.%s interval=1", device, tmpdir, extension);
+      "location=%s/snap-%%05d.%s interval=1 max-pending=%d", device, tmpdir,
+      extension, N_FRAMES);
   caps = g_strdup_printf ("video/x-raw(memory:DMABuf), format=%s, "
       "width=%d, height=%d", format, WIDTH, HEIGHT);
   h = gst_harness_new_parse (launch);
