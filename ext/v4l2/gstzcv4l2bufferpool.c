@@ -57,6 +57,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <linux/videodev2.h>
@@ -599,17 +600,32 @@ timeout:
 
 /* The driver's story of the frame, on the buffer: the element turns the
  * PTS into running time; the capture time meta keeps the driver's own
- * CLOCK_MONOTONIC time for whoever measures latency downstream. */
+ * CLOCK_MONOTONIC time for whoever measures latency downstream, bounded by
+ * the moment the frame was dequeued: a frame cannot have been captured
+ * after it was handed over, and a driver whose stamps run ahead (vivid
+ * stamps an estimated end of frame, and its clock drifts under emulation:
+ * after 20 minutes every stamp was in the future) would otherwise make
+ * latencies negative. */
 static void
-stamp_buffer (GstBuffer * buffer, const struct v4l2_buffer *vbuf)
+stamp_buffer (GstZcV4l2BufferPool * self, GstBuffer * buffer,
+    const struct v4l2_buffer *vbuf)
 {
   guint32 tsflags = vbuf->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK;
-  GstClockTime capture;
+  GstClockTime capture, now;
+  struct timespec ts;
 
   gst_buffer_resize (buffer, 0, MIN (vbuf->bytesused, vbuf->length));
   if (tsflags == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) {
     capture = GST_TIMEVAL_TO_TIME (vbuf->timestamp);
     GST_BUFFER_PTS (buffer) = capture;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    now = GST_TIMESPEC_TO_TIME (ts);
+    if (capture > now) {
+      GST_LOG_OBJECT (self, "frame %u stamped %" GST_STIME_FORMAT " ahead of "
+          "its dequeue: capture time bounded by the dequeue", vbuf->sequence,
+          GST_STIME_ARGS (GST_CLOCK_DIFF (now, capture)));
+      capture = now;
+    }
     gst_zc_buffer_add_capture_time (buffer, capture);
   }
   GST_BUFFER_OFFSET (buffer) = vbuf->sequence;
@@ -666,7 +682,7 @@ dequeue (GstZcV4l2BufferPool * self, GstBuffer ** buffer)
     ret = requeue (self, vbuf.index);
   } else {
     *buffer = hand_out (self, slot);
-    stamp_buffer (*buffer, &vbuf);
+    stamp_buffer (self, *buffer, &vbuf);
   }
   g_mutex_unlock (&self->lock);
 

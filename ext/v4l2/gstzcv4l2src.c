@@ -46,7 +46,10 @@
  * Every frame the driver stamped with `CLOCK_MONOTONIC`
  * (`V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC`) carries that raw timestamp as its
  * capture time (gst_zc_buffer_get_capture_time()), in both I/O modes, so
- * that a display downstream can measure capture-to-screen latency.
+ * that a display downstream can measure capture-to-screen latency. A
+ * stamp later than the moment the frame was dequeued (a driver stamping
+ * an estimated end of frame, or a drifting clock) is bounded by that
+ * moment: a capture time is never in the future.
  *
  * The source is live. A frame's PTS is the running time of its capture:
  * when the element's clock is the plain #GstSystemClock of type
