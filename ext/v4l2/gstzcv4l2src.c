@@ -903,6 +903,11 @@ post_capture_error (GstZcV4l2Src * self, GstZcV4l2BufferPool * pool)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
         ("Device \"%s\" stopped sending frames.", self->opened), ("%s", debug));
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SUCH_DEVICE))
+    /* ENODEV: the driver unregistered the node (a USB camera pulled out,
+     * vivid's Disconnect control). */
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Device \"%s\" was disconnected.", self->opened), ("%s", debug));
   else
     GST_ELEMENT_ERROR (self, RESOURCE, READ,
         ("Could not capture from device \"%s\".", self->opened), ("%s", debug));

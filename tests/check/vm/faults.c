@@ -532,6 +532,8 @@ GST_START_TEST (test_camera_disconnected)
   fail_unless_equals_string (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), "src");
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (err->domain == GST_RESOURCE_ERROR, "%s", err->message);
+  fail_unless (strstr (err->message, "was disconnected") != NULL, "%s",
+      err->message);
   g_error_free (err);
   gst_message_unref (msg);
   run_clear (&r);
