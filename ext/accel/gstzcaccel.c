@@ -88,7 +88,6 @@
 
 GST_DEBUG_CATEGORY (gst_zc_accel_element_debug);
 #define GST_CAT_DEFAULT gst_zc_accel_element_debug
-GST_DEBUG_CATEGORY_STATIC (CAT_PERFORMANCE);
 
 #define DEFAULT_ROTATION GST_ZC_ACCEL_ROTATION_IDENTITY
 #define DEFAULT_FLIP GST_ZC_ACCEL_FLIP_NONE
@@ -164,8 +163,7 @@ struct _GstZcAccel
 #define gst_zc_accel_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstZcAccel, gst_zc_accel, GST_TYPE_ELEMENT,
     GST_DEBUG_CATEGORY_INIT (gst_zc_accel_element_debug, "zcaccel", 0,
-        "zero-copy simulated accelerator element");
-    GST_DEBUG_CATEGORY_GET (CAT_PERFORMANCE, "GST_PERFORMANCE"));
+        "zero-copy simulated accelerator element"));
 GST_ELEMENT_REGISTER_DEFINE (zcaccel, "zcaccel", GST_RANK_NONE,
     GST_TYPE_ZC_ACCEL);
 
@@ -679,19 +677,9 @@ count_upload (GstZcAccel * self)
   frames = ++self->uploads;
   bytes = self->upload_bytes += size;
   GST_OBJECT_UNLOCK (self);
-  gst_zc_stats_add_copy (GST_ELEMENT (self), size);
-
-  if (!self->upload_announced) {
-    GST_CAT_INFO_OBJECT (CAT_PERFORMANCE, self, "copying %s %dx%d input "
-        "frames (%" G_GSIZE_FORMAT " bytes each) from system memory into "
-        "dma-bufs for the device", GST_VIDEO_INFO_NAME (&self->in_info),
-        GST_VIDEO_INFO_WIDTH (&self->in_info),
-        GST_VIDEO_INFO_HEIGHT (&self->in_info), size);
-    self->upload_announced = TRUE;
-  }
-  GST_CAT_DEBUG_OBJECT (CAT_PERFORMANCE, self, "frame copy: %"
-      G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " bytes so far",
-      frames, bytes);
+  gst_zc_stats_add_frame_copy (GST_ELEMENT (self), &self->in_info,
+      "from system memory into dma-bufs for the device",
+      &self->upload_announced, frames, bytes);
 }
 
 static void

@@ -61,7 +61,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (gst_zc_upload_debug);
 #define GST_CAT_DEFAULT gst_zc_upload_debug
-GST_DEBUG_CATEGORY_STATIC (CAT_PERFORMANCE);
 
 #define DEFAULT_BACKEND GST_ZC_BACKEND_AUTO
 /* The element holds one buffer at a time: the frame being written. */
@@ -96,8 +95,7 @@ struct _GstZcUpload
 #define gst_zc_upload_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstZcUpload, gst_zc_upload, GST_TYPE_BASE_TRANSFORM,
     GST_DEBUG_CATEGORY_INIT (gst_zc_upload_debug, "zcupload", 0,
-        "zero-copy upload of system-memory frames into dma-bufs");
-    GST_DEBUG_CATEGORY_GET (CAT_PERFORMANCE, "GST_PERFORMANCE"));
+        "zero-copy upload of system-memory frames into dma-bufs"));
 GST_ELEMENT_REGISTER_DEFINE (zcupload, "zcupload", GST_RANK_NONE,
     GST_TYPE_ZC_UPLOAD);
 
@@ -148,19 +146,9 @@ gst_zc_upload_count_copy (GstZcUpload * self)
   frames = ++self->frames_copied;
   bytes = self->bytes_copied += size;
   GST_OBJECT_UNLOCK (self);
-  gst_zc_stats_add_copy (GST_ELEMENT (self), size);
-
-  if (!self->copy_announced) {
-    GST_CAT_INFO_OBJECT (CAT_PERFORMANCE, self, "copying %s %dx%d frames "
-        "(%" G_GSIZE_FORMAT " bytes each) from memory that is not a dma-buf "
-        "into dma-bufs", GST_VIDEO_INFO_NAME (&self->in_info),
-        GST_VIDEO_INFO_WIDTH (&self->in_info),
-        GST_VIDEO_INFO_HEIGHT (&self->in_info), size);
-    self->copy_announced = TRUE;
-  }
-  GST_CAT_DEBUG_OBJECT (CAT_PERFORMANCE, self, "frame copy: %"
-      G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " bytes copied so far",
-      frames, bytes);
+  gst_zc_stats_add_frame_copy (GST_ELEMENT (self), &self->in_info,
+      "from memory that is not a dma-buf into dma-bufs",
+      &self->copy_announced, frames, bytes);
 }
 
 /* prepare_output_buffer() hands a dma-buf on as @outbuf itself. */

@@ -12,6 +12,7 @@ GST_DEBUG_CATEGORY (gst_zc_cpu_debug);
 GST_DEBUG_CATEGORY (gst_zc_fence_debug);
 GST_DEBUG_CATEGORY (gst_zc_allocator_debug);
 GST_DEBUG_CATEGORY (gst_zc_pool_debug);
+GST_DEBUG_CATEGORY (gst_zc_performance_debug);
 
 /* Every public entry point that logs calls this first, so that the library
  * can be used without a plugin having initialised anything. */
@@ -29,6 +30,7 @@ gst_zc_debug_init (void)
         "zero-copy library: dma-buf allocator");
     GST_DEBUG_CATEGORY_INIT (gst_zc_pool_debug, "zcbufferpool", 0,
         "zero-copy library: video buffer pool");
+    GST_DEBUG_CATEGORY_GET (gst_zc_performance_debug, "GST_PERFORMANCE");
     g_once_init_leave (&done, 1);
   }
 }

@@ -13,6 +13,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_zc_cpu_debug);
 GST_DEBUG_CATEGORY_EXTERN (gst_zc_fence_debug);
 GST_DEBUG_CATEGORY_EXTERN (gst_zc_allocator_debug);
 GST_DEBUG_CATEGORY_EXTERN (gst_zc_pool_debug);
+GST_DEBUG_CATEGORY_EXTERN (gst_zc_performance_debug);
 
 G_GNUC_INTERNAL void gst_zc_debug_init (void);
 

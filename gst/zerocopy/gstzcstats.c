@@ -36,6 +36,7 @@
 #endif
 
 #include "gstzcstats.h"
+#include "gstzcprivate.h"
 
 #include <string.h>
 
@@ -101,6 +102,48 @@ gst_zc_stats_add_copy (GstElement * element, guint64 bytes)
   stats->copies++;
   stats->bytes_copied += bytes;
   G_UNLOCK (counters);
+}
+
+/**
+ * gst_zc_stats_add_frame_copy:
+ * @element: the element that copied
+ * @info: the frames copied: one copy is GST_VIDEO_INFO_SIZE() bytes
+ * @what: where the copy goes, ending the log line (e.g. "from memory that
+ *   is not a dma-buf into dma-bufs")
+ * @announced: (inout): the element's flag, %FALSE until this copy was
+ *   announced; the element clears it when its caps change
+ * @frames: frames @element has copied so far, this one included
+ * @bytes: bytes @element has copied so far, this one included
+ *
+ * Counts one frame copy like gst_zc_stats_add_copy() and says so on
+ * `GST_PERFORMANCE`, the category GStreamer elements log avoidable copies
+ * in: at INFO once until *@announced is cleared again (the frame format,
+ * size and @what), at DEBUG for every frame (the running totals). The
+ * element keeps its own totals (its properties or stats) and passes them.
+ *
+ * Since: 0.1
+ */
+void
+gst_zc_stats_add_frame_copy (GstElement * element, const GstVideoInfo * info,
+    const gchar * what, gboolean * announced, guint64 frames, guint64 bytes)
+{
+  gsize size = GST_VIDEO_INFO_SIZE (info);
+
+  g_return_if_fail (GST_IS_ELEMENT (element));
+  g_return_if_fail (announced != NULL);
+
+  gst_zc_debug_init ();
+  gst_zc_stats_add_copy (element, size);
+  if (!*announced) {
+    GST_CAT_INFO_OBJECT (gst_zc_performance_debug, element, "copying %s "
+        "%dx%d frames (%" G_GSIZE_FORMAT " bytes each) %s",
+        GST_VIDEO_INFO_NAME (info), GST_VIDEO_INFO_WIDTH (info),
+        GST_VIDEO_INFO_HEIGHT (info), size, what);
+    *announced = TRUE;
+  }
+  GST_CAT_DEBUG_OBJECT (gst_zc_performance_debug, element, "frame copy: %"
+      G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " bytes copied so far",
+      frames, bytes);
 }
 
 /**

@@ -6,6 +6,7 @@
 #define __GST_ZC_STATS_H__
 
 #include <gst/zerocopy/zerocopy-prelude.h>
+#include <gst/video/video.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,13 @@ typedef struct
 
 GST_ZEROCOPY_API
 void         gst_zc_stats_add_copy (GstElement * element, guint64 bytes);
+
+GST_ZEROCOPY_API
+void         gst_zc_stats_add_frame_copy (GstElement * element,
+                                          const GstVideoInfo * info,
+                                          const gchar * what,
+                                          gboolean * announced,
+                                          guint64 frames, guint64 bytes);
 
 GST_ZEROCOPY_API
 void         gst_zc_stats_add_helper_copy (guint64 bytes);
